@@ -1,0 +1,79 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using BashuCloud.Api.Infrastructure;
+using BashuCloud.Regions;
+using BashuCloud.Users;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace BashuCloud.Api.Auth;
+
+/// <summary>
+/// Callers authenticate with an X-Api-Key header. No header means an anonymous caller, who may read public
+/// data; a wrong or revoked key is 401, never treated as anonymous.
+/// </summary>
+public static class ApiKeyAuthentication
+{
+    public const string SchemeName = "ApiKey";
+    public const string Header = "X-Api-Key";
+    public const string Administrator = "administrator";
+
+    public static WebApplicationBuilder AddApiKeyAuthentication(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddAuthentication(SchemeName).AddScheme<AuthenticationSchemeOptions, Handler>(SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Administrator, policy => policy.RequireRole(nameof(UserRole.Administrator)));
+        builder.Services.AddHostedService<BootstrapAdministrator>();
+        return builder;
+    }
+
+    /// <summary>The caller as the grains know it, or null for an anonymous caller.</summary>
+    public static Actor? ToActor(this ClaimsPrincipal user)
+    {
+        if (user.Identity?.IsAuthenticated != true) return null;
+        Region? region = Regions.Regions.TryParse(user.FindFirstValue("region"), out var r) ? r : null;
+        return new Actor(user.FindFirstValue(ClaimTypes.NameIdentifier)!, Enum.Parse<UserRole>(user.FindFirstValue(ClaimTypes.Role)!), region);
+    }
+
+    /// <summary>For endpoints that require authorization: the caller is known.</summary>
+    public static Actor RequireActor(this ClaimsPrincipal user) =>
+        user.ToActor() ?? throw new InvalidOperationException("The endpoint must require authorization.");
+
+    private sealed class Handler(
+        IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys, IProblemDetailsService problems)
+        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    {
+        protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+        {
+            if (!Request.Headers.TryGetValue(Header, out var values)) return AuthenticateResult.NoResult();
+            var key = values.ToString();
+            if (key.Length is 0 or > 200) return AuthenticateResult.Fail("malformed key");
+            if (await keys.FindAsync(key, Context.RequestAborted) is not { } actor) return AuthenticateResult.Fail("unknown or revoked key");
+            var claims = new List<Claim>
+            {
+                new(ClaimTypes.NameIdentifier, actor.PrincipalId),
+                new(ClaimTypes.Role, actor.Role.ToString()),
+            };
+            if (actor.Region is { } region) claims.Add(new("region", region.Code()));
+            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
+        }
+
+        protected override Task HandleChallengeAsync(AuthenticationProperties properties) => Write(StatusCodes.Status401Unauthorized,
+            Request.Headers.ContainsKey(Header) ? "X-Api-Key 无效或已吊销 (the key is wrong or revoked)" : "此操作需要 X-Api-Key (this operation needs an X-Api-Key)");
+
+        protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+            Write(StatusCodes.Status403Forbidden, "此密钥无权执行此操作 (this key may not do that)");
+
+        private async Task Write(int status, string detail)
+        {
+            Response.StatusCode = status;
+            if (status == StatusCodes.Status401Unauthorized) Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{Header}\"";
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = Context,
+                ProblemDetails = { Status = status, Title = Errors.TitleFor(status), Detail = detail },
+            });
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BashuCloud.Api.Infrastructure;
+
+/// <summary>The API's own settings, under "Bashu".</summary>
+public sealed class ApiSettings
+{
+    public const string Section = "Bashu";
+
+    [Required] public string ClusterId { get; set; } = "bashu";
+
+    [Required] public string ServiceId { get; set; } = "bashucloud";
+
+    /// <summary>Requests with a larger body are refused with 413 before anything reads them.</summary>
+    [Range(1024, 64 * 1024 * 1024)] public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The bootstrap administrator's key (also read from the BASHU_ADMIN_KEY environment variable).</summary>
+    public string? AdminKey { get; set; }
+}

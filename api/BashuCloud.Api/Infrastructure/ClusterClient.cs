@@ -1,0 +1,37 @@
+using Orleans.Configuration;
+
+namespace BashuCloud.Api.Infrastructure;
+
+public static class ClusterClient
+{
+    /// <summary>
+    /// The API is an Orleans client: it finds the gateways of both regions in the membership table and keeps
+    /// trying until one answers, so it can start before the silos.
+    /// </summary>
+    public static WebApplicationBuilder AddBashuClusterClient(this WebApplicationBuilder builder)
+    {
+        var settings = builder.Configuration.GetSection(ApiSettings.Section).Get<ApiSettings>() ?? new ApiSettings();
+        var connectionString = builder.Configuration.GetConnectionString("Bashu")!;
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = settings.ClusterId;
+                cluster.ServiceId = settings.ServiceId;
+            });
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = connectionString;
+            });
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            client.UseConnectionRetryFilter(async (_, cancellationToken) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                return true;
+            });
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace BashuCloud.Api.Infrastructure;
+
+/// <summary>
+/// Every error is application/problem+json with a Chinese title (English in brackets for partners), and
+/// never a 500 for something the caller sent: unreadable JSON, unknown enum values and oversized bodies are
+/// the caller's 400 or 413.
+/// </summary>
+public static class Errors
+{
+    public static WebApplicationBuilder AddBashuErrors(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Title ??= TitleFor(context.ProblemDetails.Status ?? 500);
+            context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
+        });
+        builder.Services.AddExceptionHandler<BadRequestHandler>();
+        builder.Services.ConfigureHttpJsonOptions(o => BashuJson.Configure(o.SerializerOptions));
+        // Let binding failures reach the handler above instead of an empty 400.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddSingleton<IConfigureOptions<KestrelServerOptions>, BodyLimit>();
+        return builder;
+    }
+
+    public static WebApplication UseBashuErrors(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    public static string TitleFor(int status) => status switch
+    {
+        400 => "请求格式错误 (bad request)",
+        401 => "未认证：缺少或无效的 X-Api-Key (unauthenticated)",
+        403 => "无权执行此操作 (forbidden)",
+        404 => "未找到 (not found)",
+        405 => "不支持的请求方法 (method not allowed)",
+        409 => "与当前状态冲突 (conflict)",
+        412 => "版本已变化 (precondition failed)",
+        413 => "请求体过大 (payload too large)",
+        415 => "不支持的内容类型 (unsupported media type)",
+        422 => "内容不符合要求 (unprocessable content)",
+        428 => "缺少 If-Match 版本条件 (precondition required)",
+        503 => "服务暂不可用 (service unavailable)",
+        _ => "服务器内部错误 (internal error)",
+    };
+
+    private sealed class BodyLimit(IOptions<ApiSettings> settings) : IConfigureOptions<KestrelServerOptions>
+    {
+        public void Configure(KestrelServerOptions options) => options.Limits.MaxRequestBodySize = settings.Value.MaxRequestBodyBytes;
+    }
+
+    /// <summary>Turns what the caller got wrong into a 4xx problem; everything else stays a 500.</summary>
+    private sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+        {
+            if (exception is not Microsoft.AspNetCore.Http.BadHttpRequestException bad) return false;
+            var status = bad.StatusCode;
+            var detail = bad.InnerException is JsonException json
+                ? $"JSON 无法解析 (unreadable JSON){(json.Path is { } path ? $" at {path}" : "")}: {json.Message.Split(" Path:")[0]}"
+                : bad.Message;
+            context.Response.StatusCode = status;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                Exception = exception,
+                ProblemDetails = { Status = status, Title = TitleFor(status), Detail = detail },
+            });
+        }
+    }
+}

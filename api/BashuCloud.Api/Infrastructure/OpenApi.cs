@@ -1,0 +1,44 @@
+using Microsoft.OpenApi;
+
+namespace BashuCloud.Api.Infrastructure;
+
+/// <summary>The OpenAPI document at /openapi/v1.json and a browsable reference at /docs (assets served locally).</summary>
+public static class OpenApi
+{
+    public static WebApplicationBuilder AddBashuOpenApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info = new OpenApiInfo
+            {
+                Title = "巴蜀科技云 BashuCloud API",
+                Version = "v1",
+                Description = "川渝科技资源共享与技术交易平台接口。写操作需在 X-Api-Key 头中携带密钥；错误均为 application/problem+json。\n\n"
+                    + "The joint Sichuan–Chongqing science-and-technology platform. Writes need an X-Api-Key header; errors are application/problem+json.",
+            };
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["ApiKey"] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Header,
+                Name = "X-Api-Key",
+                Description = "平台签发的 API 密钥 (an API key issued by the platform)",
+            };
+            return Task.CompletedTask;
+        }));
+        return builder;
+    }
+
+    public static WebApplication MapBashuOpenApi(this WebApplication app)
+    {
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.UseSwaggerUI(options =>
+        {
+            options.SwaggerEndpoint("/openapi/v1.json", "BashuCloud API v1");
+            options.RoutePrefix = "docs";
+            options.DocumentTitle = "巴蜀科技云 API";
+        });
+        return app;
+    }
+}

@@ -1,0 +1,37 @@
+namespace BashuCloud.Api.Infrastructure;
+
+/// <summary>Maps a grain's refusal to the HTTP answer a caller expects.</summary>
+public static class Problems
+{
+    public static IResult From<T>(Outcome<T> outcome)
+    {
+        var status = outcome.Refusal switch
+        {
+            Refusal.NotFound => StatusCodes.Status404NotFound,
+            Refusal.Invalid => StatusCodes.Status422UnprocessableEntity,
+            Refusal.AlreadyExists or Refusal.WrongStatus => StatusCodes.Status409Conflict,
+            Refusal.VersionMismatch => StatusCodes.Status412PreconditionFailed,
+            Refusal.Forbidden => StatusCodes.Status403Forbidden,
+            _ => throw new InvalidOperationException($"Outcome {outcome.Refusal} is not a refusal."),
+        };
+        if (outcome.Errors is { Count: > 0 } errors)
+        {
+            return Validation(errors, status, outcome.Detail);
+        }
+        return TypedResults.Problem(outcome.Detail, statusCode: status, title: Errors.TitleFor(status));
+    }
+
+    public static IResult Status(int status, string detail) => TypedResults.Problem(detail, statusCode: status, title: Errors.TitleFor(status));
+
+    /// <summary>A query or header the caller got wrong: 400 with the field that is wrong.</summary>
+    public static IResult Invalid(string field, string message) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] }, StatusCodes.Status400BadRequest, message);
+
+    private static IResult Validation(IReadOnlyDictionary<string, string[]> errors, int status, string? detail) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors.ToDictionary())
+        {
+            Status = status,
+            Title = Errors.TitleFor(status),
+            Detail = detail,
+        });
+}

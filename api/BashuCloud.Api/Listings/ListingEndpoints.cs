@@ -1,0 +1,118 @@
+using System.Security.Claims;
+using BashuCloud.Api.Auth;
+using BashuCloud.Api.Infrastructure;
+using BashuCloud.Listings;
+using BashuCloud.Regions;
+
+namespace BashuCloud.Api.Listings;
+
+/// <summary>/api/v1/listings: create, read, edit and review listings. Handlers call one grain and map its outcome.</summary>
+public static class ListingEndpoints
+{
+    private const int DefaultLimit = 20;
+    private const int MaxLimit = 100;
+
+    public static RouteGroupBuilder MapListingEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/listings").WithTags("Listings");
+        group.MapGet("/", ListListings).AllowAnonymous()
+            .WithSummary("列出房源 (list listings)").WithDescription("Newest first, from the read model; anonymous callers see public statuses only.");
+        group.MapGet("/{id}", GetListing).AllowAnonymous().WithSummary("查看房源 (get a listing)");
+        group.MapPost("/", CreateListing).RequireAuthorization().WithSummary("创建房源草稿 (create a draft listing)");
+        group.MapPut("/{id}", UpdateListing).RequireAuthorization().WithSummary("修改房源 (update a listing; needs If-Match)");
+        group.MapPost("/{id}/submit", Submit).RequireAuthorization().WithSummary("提交审核 (submit for review)");
+        group.MapPost("/{id}/approve", Approve).RequireAuthorization(ApiKeyAuthentication.Administrator).WithSummary("审核通过 (approve; region administrators)");
+        group.MapPost("/{id}/reject", Reject).RequireAuthorization(ApiKeyAuthentication.Administrator).WithSummary("退回 (reject with a reason; region administrators)");
+        group.MapPost("/{id}/withdraw", Withdraw).RequireAuthorization().WithSummary("撤回 (withdraw)");
+        return group;
+    }
+
+    private static async Task<IResult> ListListings(
+        string? region, string? kind, string? status, int? limit, string? cursor, ClaimsPrincipal user, ListingQueries queries, CancellationToken cancellationToken)
+    {
+        Region? regionFilter = null;
+        if (region is not null)
+        {
+            if (!Regions.Regions.TryParse(region, out var parsed)) return Problems.Invalid("region", "应为 sichuan 或 chongqing (sichuan or chongqing)");
+            regionFilter = parsed;
+        }
+        if (!QueryValues.TryParse<ListingKind>(kind, out var kindFilter)) return Problems.Invalid("kind", "未知类型 (unknown kind)");
+        if (!QueryValues.TryParse<ListingStatus>(status, out var statusFilter)) return Problems.Invalid("status", "未知状态 (unknown status)");
+        if (limit is < 1 or > MaxLimit) return Problems.Invalid("limit", $"应在 1–{MaxLimit} 之间 (1 to {MaxLimit})");
+        string? afterId = null;
+        if (cursor is not null && !Cursor.TryDecode(cursor, out afterId)) return Problems.Invalid("cursor", "无效的分页游标 (not a cursor this API issued)");
+
+        var administrator = user.ToActor()?.IsAdministrator == true;
+        if (statusFilter is { } wanted && !ListingVisibility.IsPublic(wanted) && !administrator)
+        {
+            return Problems.Status(StatusCodes.Status403Forbidden, "只有管理员可以按非公开状态查询 (only administrators may list non-public statuses)");
+        }
+        ListingStatus[] statuses = statusFilter is { } one
+            ? [one]
+            : [.. Enum.GetValues<ListingStatus>().Where(s => administrator || ListingVisibility.IsPublic(s))];
+        var filter = new ListingFilter(regionFilter, kindFilter, statuses);
+        return TypedResults.Ok(await queries.PageAsync(filter, limit ?? DefaultLimit, afterId, cancellationToken));
+    }
+
+    private static async Task<IResult> GetListing(string id, ClaimsPrincipal user, IGrainFactory grains, HttpResponse response)
+    {
+        if (!BashuId.IsValid(id) || await grains.GetGrain<IListingGrain>(id).GetAsync() is not { } listing || !ListingVisibility.CanSee(listing, user.ToActor()))
+        {
+            return NotFound(id);
+        }
+        Versions.SetETag(response, listing.Version);
+        return TypedResults.Ok(listing.ToResponse());
+    }
+
+    private static async Task<IResult> CreateListing(ListingDraft draft, ClaimsPrincipal user, IGrainFactory grains, HttpResponse response)
+    {
+        // The id carries the home region, so it is needed before the grain can be asked.
+        if (draft.Region is not { } region) return Problems.From(Outcome<ListingView>.Invalid(new Dictionary<string, string[]> { ["region"] = ["必填：sichuan 或 chongqing (required)"] }));
+        var actor = user.RequireActor();
+        var id = BashuId.New(region);
+        var outcome = await grains.GetGrain<IListingGrain>(id).CreateAsync(new ListingCreation(draft, actor.PrincipalId), actor);
+        if (!outcome.Succeeded) return Problems.From(outcome);
+        Versions.SetETag(response, outcome.Value!.Version);
+        return TypedResults.Created($"/api/v1/listings/{id}", outcome.Value.ToResponse());
+    }
+
+    private static async Task<IResult> UpdateListing(string id, ListingDraft draft, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var precondition = Versions.IfMatch(request);
+        if (!precondition.Present) return Problems.Status(StatusCodes.Status428PreconditionRequired, "修改需要 If-Match 头，值为 GET 返回的 ETag (send the ETag from GET in If-Match)");
+        if (precondition.Malformed) return Problems.Invalid("If-Match", "应为 ETag，如 \"3\" (an ETag such as \"3\")");
+        if (!BashuId.IsValid(id)) return NotFound(id);
+        return Map(await grains.GetGrain<IListingGrain>(id).UpdateAsync(draft, precondition.Version, user.RequireActor()), request.HttpContext.Response);
+    }
+
+    private static Task<IResult> Submit(string id, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
+        Step(id, request, grains, (grain, version) => grain.SubmitAsync(version, user.RequireActor()));
+
+    private static Task<IResult> Approve(string id, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
+        Step(id, request, grains, (grain, version) => grain.ApproveAsync(version, user.RequireActor()));
+
+    private static Task<IResult> Reject(string id, ReasonRequest body, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
+        Step(id, request, grains, (grain, version) => grain.RejectAsync(body.Reason ?? "", version, user.RequireActor()));
+
+    private static Task<IResult> Withdraw(string id, ReasonRequest? body, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
+        Step(id, request, grains, (grain, version) => grain.WithdrawAsync(body?.Reason, version, user.RequireActor()));
+
+    /// <summary>A lifecycle step: If-Match is optional here, and checked when given.</summary>
+    private static async Task<IResult> Step(
+        string id, HttpRequest request, IGrainFactory grains, Func<IListingGrain, int?, Task<Outcome<ListingView>>> step)
+    {
+        var precondition = Versions.IfMatch(request);
+        if (precondition.Malformed) return Problems.Invalid("If-Match", "应为 ETag，如 \"3\" (an ETag such as \"3\")");
+        if (!BashuId.IsValid(id)) return NotFound(id);
+        return Map(await step(grains.GetGrain<IListingGrain>(id), precondition.Version), request.HttpContext.Response);
+    }
+
+    private static IResult Map(Outcome<ListingView> outcome, HttpResponse response)
+    {
+        if (!outcome.Succeeded) return Problems.From(outcome);
+        Versions.SetETag(response, outcome.Value!.Version);
+        return TypedResults.Ok(outcome.Value.ToResponse());
+    }
+
+    private static IResult NotFound(string id) => Problems.Status(StatusCodes.Status404NotFound, $"房源 {id} 不存在 (no such listing)");
+}

@@ -1,0 +1,68 @@
+using BashuCloud.Listings;
+using BashuCloud.Regions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace BashuCloud.Api.Listings;
+
+public sealed record ListingFilter(Region? Region, ListingKind? Kind, IReadOnlyList<ListingStatus> Statuses);
+
+/// <summary>Reads listings from the read model. Pages are newest first, by id (ids sort by creation time).</summary>
+public sealed class ListingQueries(NpgsqlDataSource database)
+{
+    public async Task<Page<ListingSummary>> PageAsync(ListingFilter filter, int limit, string? afterId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("""
+            SELECT id, kind, region, platform_id, owner_id, status, version, title, title_en, summary, field,
+                   industry_code, trl, price_model, price_amount_cny, city, keywords, expires_on,
+                   created_at, updated_at, published_at
+              FROM rm_listing
+             WHERE status = ANY($1)
+               AND ($2::text IS NULL OR region = $2)
+               AND ($3::text IS NULL OR kind = $3)
+               AND ($4::text IS NULL OR id < $4)
+             ORDER BY id DESC
+             LIMIT $5
+            """);
+        command.Parameters.Add(new() { Value = filter.Statuses.Select(s => s.ToString()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)filter.Region?.Code() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)filter.Kind?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)afterId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = limit + 1 });
+
+        var items = new List<ListingSummary>(limit + 1);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(new ListingSummary(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetString(5), reader.GetInt32(6), reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.GetString(9), reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11), reader.GetInt32(12),
+                reader.GetString(13), reader.IsDBNull(14) ? null : reader.GetDecimal(14), reader.IsDBNull(15) ? null : reader.GetString(15),
+                reader.GetFieldValue<string[]>(16), reader.IsDBNull(17) ? null : reader.GetFieldValue<DateOnly>(17),
+                reader.GetFieldValue<DateTimeOffset>(18), reader.GetFieldValue<DateTimeOffset>(19),
+                reader.IsDBNull(20) ? null : reader.GetFieldValue<DateTimeOffset>(20)));
+        }
+        var more = items.Count > limit;
+        if (more) items.RemoveAt(items.Count - 1);
+        return new Page<ListingSummary>(items, more ? Cursor.Encode(items[^1].Id) : null);
+    }
+}
+
+/// <summary>An opaque page cursor: the last id seen, so pages stay stable while listings are added.</summary>
+public static class Cursor
+{
+    public static string Encode(string id) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(id)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static bool TryDecode(string cursor, out string id)
+    {
+        id = "";
+        if (cursor.Length > 100) return false;
+        var base64 = cursor.Replace('-', '+').Replace('_', '/');
+        base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+        var bytes = new byte[base64.Length];
+        if (!Convert.TryFromBase64String(base64, bytes, out var written)) return false;
+        id = System.Text.Encoding.UTF8.GetString(bytes, 0, written);
+        return BashuId.IsValid(id);
+    }
+}

@@ -1,0 +1,28 @@
+using BashuCloud.Api.Auth;
+using BashuCloud.Api.Infrastructure;
+using BashuCloud.Api.Listings;
+using BashuCloud.Api.Platforms;
+using BashuCloud.Api.Users;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddBashuDatabase();
+builder.AddBashuClusterClient();
+builder.AddBashuErrors();
+builder.AddApiKeyAuthentication();
+builder.AddBashuOpenApi();
+builder.AddBashuHealth();
+builder.AddBashuTelemetry();
+
+var app = builder.Build();
+app.UseBashuErrors();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapBashuOpenApi();
+app.MapBashuHealth();
+app.MapListingEndpoints();
+app.MapUserEndpoints();
+app.MapPlatformEndpoints();
+await app.RunAsync();
+
+/// <summary>The API's entry point; public so tests can refer to its assembly.</summary>
+public partial class Program;

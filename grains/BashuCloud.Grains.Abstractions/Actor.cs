@@ -1,0 +1,19 @@
+using BashuCloud.Regions;
+using BashuCloud.Users;
+
+namespace BashuCloud;
+
+/// <summary>
+/// Who asks for a change. The API authenticates the caller; the grain decides what the caller may do.
+/// An administrator without a region administers both provinces (the joint administrator).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("bashu.Actor")]
+public sealed record Actor(
+    [property: Id(0)] string PrincipalId,
+    [property: Id(1)] UserRole Role,
+    [property: Id(2)] Region? Region)
+{
+    public bool IsAdministrator => Role is UserRole.Administrator;
+
+    public bool IsAdministratorOf(Region region) => IsAdministrator && (Region is null || Region == region);
+}

@@ -1,0 +1,14 @@
+namespace BashuCloud.Listings;
+
+public static class ListingVisibility
+{
+    /// <summary>Statuses that everyone, signed in or not, may see.</summary>
+    public static bool IsPublic(ListingStatus status) =>
+        status is ListingStatus.Published or ListingStatus.Negotiating or ListingStatus.Traded or ListingStatus.Expired;
+
+    /// <summary>A draft, a listing in review or a withdrawn one is seen only by its owner and its region's administrators.</summary>
+    public static bool CanSee(ListingView listing, Actor? actor) =>
+        IsPublic(listing.Status)
+        || (actor is not null && (actor.PrincipalId == listing.OwnerId
+            || (listing.Content.Region is { } region && actor.IsAdministratorOf(region))));
+}

@@ -1,0 +1,145 @@
+using BashuCloud.Regions;
+using ListingDecision = BashuCloud.Decision<BashuCloud.Listings.ListingState, BashuCloud.Listings.ListingView>;
+
+namespace BashuCloud.Listings;
+
+/// <summary>
+/// A listing's stored state and every decision about it. Pure: time comes in as an argument, nothing is
+/// written here; the grain stores the next state when a decision succeeds.
+/// </summary>
+internal sealed record ListingState
+{
+    public const int ReasonMax = 500;
+
+    public string Id { get; init; } = "";
+    public ListingStatus Status { get; init; }
+    /// <summary>Counts acknowledged changes from 1; 0 means the listing does not exist.</summary>
+    public int Version { get; init; }
+    public string OwnerId { get; init; } = "";
+    public ListingDraft? Content { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+    public DateTimeOffset? PublishedAt { get; init; }
+    public string? ReviewNote { get; init; }
+
+    public bool Exists => Version > 0;
+
+    public Region Region => Content!.Region!.Value;
+
+    public ListingView ToView() =>
+        new(Id, Status, Version, OwnerId, Content!, CreatedAt, UpdatedAt, PublishedAt, ReviewNote);
+
+    public ListingDecision Create(string id, ListingCreation creation, Actor actor, DateTimeOffset now)
+    {
+        if (Exists) return ListingDecision.Refuse(this, Refusal.AlreadyExists, $"房源 {id} 已存在 (listing exists)");
+        var draft = creation.Draft;
+        var errors = ListingRules.Validate(draft, DateOnly.FromDateTime(now.UtcDateTime));
+        if (errors.Count > 0) return ListingDecision.Invalid(this, errors);
+        if (Regions.Regions.OfKey(id) != draft.Region)
+        {
+            return ListingDecision.Invalid(this, Errors("region", "与编号所属地区不一致 (does not match the id's region)"));
+        }
+        if (creation.OwnerId != actor.PrincipalId && !actor.IsAdministratorOf(draft.Region!.Value))
+        {
+            return ListingDecision.Refuse(this, Refusal.Forbidden, "只有管理员可以代他人发布 (only an administrator may list for someone else)");
+        }
+        return Accept(this with
+        {
+            Id = id,
+            Status = ListingStatus.Draft,
+            OwnerId = creation.OwnerId,
+            Content = draft,
+            CreatedAt = now,
+        }, now);
+    }
+
+    public ListingDecision Update(ListingDraft draft, int? expectedVersion, Actor actor, DateTimeOffset now)
+    {
+        if (Refuse(expectedVersion, actor, byOwner: true, [ListingStatus.Draft, ListingStatus.InReview, ListingStatus.Published]) is { } refused)
+        {
+            return refused;
+        }
+        var fixedFields = new Dictionary<string, string[]>();
+        if (draft.Kind is { } kind && kind != Content!.Kind) fixedFields["kind"] = [Fixed];
+        if (draft.Region is { } region && region != Content!.Region) fixedFields["region"] = [Fixed];
+        if (draft.PlatformId is { } platform && platform != Content!.PlatformId) fixedFields["platformId"] = [Fixed];
+        if (fixedFields.Count > 0) return ListingDecision.Invalid(this, fixedFields);
+
+        var merged = draft with { Kind = Content!.Kind, Region = Content.Region, PlatformId = Content.PlatformId };
+        var errors = ListingRules.Validate(merged, DateOnly.FromDateTime(now.UtcDateTime));
+        if (errors.Count > 0) return ListingDecision.Invalid(this, errors);
+
+        // A published listing that changes goes back to review: administrators approve what the public sees.
+        var status = Status is ListingStatus.Published ? ListingStatus.InReview : Status;
+        return Accept(this with { Content = merged, Status = status }, now);
+    }
+
+    public ListingDecision Submit(int? expectedVersion, Actor actor, DateTimeOffset now) =>
+        Refuse(expectedVersion, actor, byOwner: true, [ListingStatus.Draft])
+        ?? Accept(this with { Status = ListingStatus.InReview, ReviewNote = null }, now);
+
+    public ListingDecision Approve(int? expectedVersion, Actor actor, DateTimeOffset now)
+    {
+        if (Refuse(expectedVersion, actor, byOwner: false, [ListingStatus.InReview]) is { } refused) return refused;
+        if (Content!.ExpiresOn is { } expires && expires <= DateOnly.FromDateTime(now.UtcDateTime))
+        {
+            return ListingDecision.Invalid(this, Errors("expiresOn", "已过有效期，请先续期 (expired: renew first)"));
+        }
+        return Accept(this with { Status = ListingStatus.Published, PublishedAt = now, ReviewNote = null }, now);
+    }
+
+    public ListingDecision Reject(string? reason, int? expectedVersion, Actor actor, DateTimeOffset now)
+    {
+        if (Refuse(expectedVersion, actor, byOwner: false, [ListingStatus.InReview]) is { } refused) return refused;
+        if (string.IsNullOrWhiteSpace(reason) || reason.Length > ReasonMax)
+        {
+            return ListingDecision.Invalid(this, Errors("reason", $"退回须说明理由，不超过 {ReasonMax} 字 (a reason of at most {ReasonMax} characters is required)"));
+        }
+        return Accept(this with { Status = ListingStatus.Draft, ReviewNote = reason.Trim() }, now);
+    }
+
+    public ListingDecision Withdraw(string? reason, int? expectedVersion, Actor actor, DateTimeOffset now)
+    {
+        if (Refuse(expectedVersion, actor, byOwner: true, [ListingStatus.Draft, ListingStatus.InReview, ListingStatus.Published]) is { } refused)
+        {
+            return refused;
+        }
+        if (reason is { Length: > ReasonMax })
+        {
+            return ListingDecision.Invalid(this, Errors("reason", $"不超过 {ReasonMax} 字 (at most {ReasonMax} characters)"));
+        }
+        return Accept(this with { Status = ListingStatus.Withdrawn, ReviewNote = reason?.Trim() }, now);
+    }
+
+    private const string Fixed = "创建后不可修改 (cannot change after creation)";
+
+    private static ListingDecision Accept(ListingState next, DateTimeOffset now)
+    {
+        var stamped = next with { Version = next.Version + 1, UpdatedAt = now };
+        return new(stamped, Outcome<ListingView>.Ok(stamped.ToView()));
+    }
+
+    /// <summary>The common refusals, in the order a caller should hear them.</summary>
+    private ListingDecision? Refuse(int? expectedVersion, Actor actor, bool byOwner, ListingStatus[] allowed)
+    {
+        if (!Exists) return ListingDecision.Refuse(this, Refusal.NotFound, "房源不存在 (listing not found)");
+        var permitted = actor.IsAdministratorOf(Region) || (byOwner && actor.PrincipalId == OwnerId);
+        if (!permitted)
+        {
+            return ListingDecision.Refuse(this, Refusal.Forbidden, byOwner
+                ? "只有发布者或本地区管理员可以操作 (only the owner or an administrator of the region)"
+                : "只有本地区管理员可以审核 (only an administrator of the listing's region may review it)");
+        }
+        if (expectedVersion is { } expected && expected != Version)
+        {
+            return ListingDecision.Refuse(this, Refusal.VersionMismatch, $"版本已变为 {Version}，请刷新后重试 (the listing is now at version {Version})");
+        }
+        if (!allowed.Contains(Status))
+        {
+            return ListingDecision.Refuse(this, Refusal.WrongStatus, $"当前状态 {Status} 不允许此操作 (not allowed from {Status})");
+        }
+        return null;
+    }
+
+    private static Dictionary<string, string[]> Errors(string field, string message) => new() { [field] = [message] };
+}

@@ -1,0 +1,149 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+
+namespace BashuCloud.Projections;
+
+/// <summary>
+/// Projects the change log into the read model. Every silo runs one; a PostgreSQL advisory lock lets exactly
+/// one of them work, and when that silo dies its connection (and lock) goes with it and another takes over.
+/// Each batch applies its rows and moves the checkpoint in one transaction, so a crash at any point either
+/// applies a batch whole or leaves it to be applied again; applying twice changes nothing (rows only move
+/// forward in version).
+/// </summary>
+internal sealed partial class ChangeLogProjector(
+    NpgsqlDataSource database,
+    IOptions<ProjectionOptions> options,
+    IOptions<ClusterOptions> cluster,
+    ILogger<ChangeLogProjector> logger) : BackgroundService
+{
+    private const string CheckpointName = "read_model";
+    // An arbitrary constant that no other part of BashuCloud uses as an advisory lock key.
+    private const long LockKey = 0x6261_7368_7570_726A;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            LogDisabled();
+            return;
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await database.OpenConnectionAsync(stoppingToken);
+                if (!await TryTakeLockAsync(connection, stoppingToken))
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                    continue;
+                }
+                LogTookOver();
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    if (await ProjectBatchAsync(connection, stoppingToken) == 0)
+                    {
+                        await Task.Delay(options.Value.PollInterval, stoppingToken);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or System.Text.Json.JsonException)
+            {
+                LogFailed(exception);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+
+    private static async Task<bool> TryTakeLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
+        command.Parameters.AddWithValue("key", LockKey);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Applies the next batch of changes; returns how many change-log rows it consumed.</summary>
+    internal async Task<int> ProjectBatchAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var checkpoint = await ReadCheckpointAsync(connection, cancellationToken);
+        var changes = await ReadChangesAsync(connection, checkpoint, cancellationToken);
+        if (changes.Count == 0) return 0;
+
+        var batch = new NpgsqlBatch(connection);
+        // Several changes of one entity in a batch: its current state is what matters, once.
+        foreach (var change in changes.DistinctBy(c => (c.StateName, c.Key)))
+        {
+            if (ReadModelRows.For(change) is { } command) batch.BatchCommands.Add(command);
+        }
+        var last = changes[^1];
+        var save = new NpgsqlBatchCommand("""
+            INSERT INTO projection_checkpoint (name, tx, seq, updated_at) VALUES ($1, $2::xid8, $3, now())
+            ON CONFLICT (name) DO UPDATE SET tx = EXCLUDED.tx, seq = EXCLUDED.seq, updated_at = now()
+            """);
+        save.Parameters.Add(new() { Value = CheckpointName });
+        save.Parameters.Add(new() { Value = last.Tx });
+        save.Parameters.Add(new() { Value = last.Seq });
+        batch.BatchCommands.Add(save);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return changes.Count;
+    }
+
+    private static async Task<(string Tx, long Seq)> ReadCheckpointAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT tx::text, seq FROM projection_checkpoint WHERE name = $1 FOR UPDATE", connection);
+        command.Parameters.Add(new() { Value = CheckpointName });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetInt64(1)) : ("0", 0);
+    }
+
+    private async Task<List<Change>> ReadChangesAsync(NpgsqlConnection connection, (string Tx, long Seq) after, CancellationToken cancellationToken)
+    {
+        // Only changes of finished transactions (below the snapshot's xmin): nothing can still appear before them.
+        await using var command = new NpgsqlCommand("""
+            SELECT c.tx::text, c.seq, c.state_name, c.grain_key, s.payload::text
+              FROM change_log c
+              LEFT JOIN grain_state s
+                ON s.service_id = c.service_id AND s.state_name = c.state_name AND s.grain_key = c.grain_key
+               AND s.grain_n0 = 0 AND s.grain_n1 = 0
+             WHERE c.service_id = $1
+               AND (c.tx, c.seq) > ($2::xid8, $3)
+               AND c.tx < pg_snapshot_xmin(pg_current_snapshot())
+             ORDER BY c.tx, c.seq
+             LIMIT $4
+            """, connection);
+        command.Parameters.Add(new() { Value = cluster.Value.ServiceId });
+        command.Parameters.Add(new() { Value = after.Tx });
+        command.Parameters.Add(new() { Value = after.Seq });
+        command.Parameters.Add(new() { Value = options.Value.BatchSize });
+        var changes = new List<Change>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            changes.Add(new Change(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4)));
+        }
+        // DistinctBy keeps the first; the payload is the current one for every row of a key, so any will do.
+        return changes;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Read-model projection is disabled on this silo.")]
+    private partial void LogDisabled();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "This silo now projects the change log into the read model.")]
+    private partial void LogTookOver();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Read-model projection failed; retrying.")]
+    private partial void LogFailed(Exception exception);
+}
+
+/// <summary>One change-log row with the entity's current state (null when cleared or deleted).</summary>
+internal sealed record Change(string Tx, long Seq, string StateName, string Key, string? Payload);

@@ -1,0 +1,49 @@
+using BashuCloud.Regions;
+using UserDecision = BashuCloud.Decision<BashuCloud.Users.UserState, BashuCloud.Users.UserView>;
+
+namespace BashuCloud.Users;
+
+/// <summary>A user's stored profile and the decisions about it.</summary>
+internal sealed record UserState
+{
+    public string Id { get; init; } = "";
+    public string DisplayName { get; init; } = "";
+    public UserRole Role { get; init; }
+    public Region Region { get; init; }
+    public string? Organization { get; init; }
+    public string? City { get; init; }
+    public int Version { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public bool Exists => Version > 0;
+
+    public UserView ToView() => new(Id, DisplayName, Role, Region, Organization, City, Version, CreatedAt);
+
+    public UserDecision Register(string id, UserRegistration registration, Actor actor, DateTimeOffset now)
+    {
+        if (Exists) return UserDecision.Refuse(this, Refusal.AlreadyExists, $"用户 {id} 已存在 (user exists)");
+        var errors = UserRules.Validate(registration);
+        if (errors.Count > 0) return UserDecision.Invalid(this, errors);
+        var region = registration.Region!.Value;
+        if (Regions.Regions.OfKey(id) != region)
+        {
+            return UserDecision.Invalid(this, new Dictionary<string, string[]> { ["region"] = ["与编号所属地区不一致 (does not match the id's region)"] });
+        }
+        if (!actor.IsAdministratorOf(region))
+        {
+            return UserDecision.Refuse(this, Refusal.Forbidden, "只有本地区管理员可以登记用户 (only an administrator of the region may register users)");
+        }
+        var next = new UserState
+        {
+            Id = id,
+            DisplayName = registration.DisplayName!.Trim(),
+            Role = registration.Role!.Value,
+            Region = region,
+            Organization = registration.Organization?.Trim(),
+            City = registration.City?.Trim(),
+            Version = 1,
+            CreatedAt = now,
+        };
+        return new(next, Outcome<UserView>.Ok(next.ToView()));
+    }
+}

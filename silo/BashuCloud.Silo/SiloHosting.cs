@@ -1,0 +1,76 @@
+using System.Net;
+using BashuCloud.Projections;
+using BashuCloud.Storage;
+using Npgsql;
+using Orleans.Configuration;
+
+namespace BashuCloud.Silo;
+
+public static class SiloHosting
+{
+    private const string Invariant = "Npgsql";
+
+    /// <summary>An Orleans silo of one region on PostgreSQL: membership, grain state and reminders.</summary>
+    public static HostApplicationBuilder AddBashuSilo(this HostApplicationBuilder builder)
+    {
+        var settings = SiloSettings.Load(builder.Configuration);
+        var connectionString = builder.Configuration.GetConnectionString("Bashu")!;
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = settings.ClusterId;
+                cluster.ServiceId = settings.ServiceId;
+            });
+            silo.Configure<SiloOptions>(o => o.SiloName = $"{settings.Region}-{settings.SiloPort}");
+            silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedAddress), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = connectionString;
+            });
+            silo.AddAdoNetGrainStorage(StorageNames.Main, o =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = connectionString;
+                o.GrainStorageSerializer = new JsonGrainStateSerializer();
+            });
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = connectionString;
+            });
+            silo.Configure<ClusterMembershipOptions>(ClusterTimings.Membership);
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ClusterTimings.ResponseTimeout);
+            silo.AddBashuGrains(settings.HomeRegion);
+        });
+
+        builder.Services.AddOptions<ProjectionOptions>().BindConfiguration(ProjectionOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddReadModelProjection();
+        // Orleans leaves the cluster gracefully on SIGTERM: deactivates grains and tells the others.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        return builder;
+    }
+}
+
+/// <summary>
+/// Failure detection, chosen deliberately: the defaults took 6–13 s to declare a killed silo dead and left
+/// calls hanging for 30 s. Probing every second with a 2 s timeout and two missed probes declares a dead silo
+/// in about 2–5 s; calls give up after 10 s instead of 30 s.
+/// </summary>
+public static class ClusterTimings
+{
+    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(10);
+
+    public static void Membership(ClusterMembershipOptions o)
+    {
+        o.ProbeTimeout = TimeSpan.FromSeconds(2);
+        o.NumMissedProbesLimit = 2;
+        o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
+        o.DefunctSiloCleanupPeriod = TimeSpan.FromHours(1);
+        o.DefunctSiloExpiration = TimeSpan.FromHours(2);
+    }
+}
