@@ -16,7 +16,7 @@ public static class Errors
     {
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
-            context.ProblemDetails.Title ??= TitleFor(context.ProblemDetails.Status ?? 500);
+            context.ProblemDetails.Title = TitleFor(context.ProblemDetails.Status ?? 500);
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
         });
         builder.Services.AddExceptionHandler<BadRequestHandler>();
