@@ -1,4 +1,5 @@
 using BashuCloud.Regions;
+using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime.Placement;
@@ -24,14 +25,24 @@ public static class SiloRegion
     public const string MetadataKey = "region";
 }
 
-internal sealed class RegionalPlacementDirector(ISiloMetadataCache metadata) : IPlacementDirector
+/// <remarks>
+/// A silo learns the other silos' metadata shortly after they join. Until then their region is unknown, and a
+/// grain of a region with no known silo goes to a silo of unknown region rather than to one known to be of the
+/// wrong region: with two regions that is almost always right, and it is never worse than random.
+/// </remarks>
+internal sealed class RegionalPlacementDirector(ISiloMetadataCache metadata, IOptions<SiloMetadata> local) : IPlacementDirector
 {
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var compatible = context.GetCompatibleSilos(target);
-        var home = Regions.Regions.OfKey(target.GrainIdentity.Key.ToString()!);
-        var candidates = home is { } region ? InRegion(compatible, region.Code()) : [];
-        if (candidates.Length == 0) candidates = compatible;
+        var candidates = compatible;
+        if (Regions.Regions.OfKey(target.GrainIdentity.Key.ToString()!) is { } home)
+        {
+            var regions = compatible.Select(silo => RegionOf(silo, context.LocalSilo)).ToArray();
+            var inRegion = compatible.Where((_, i) => regions[i] == home.Code()).ToArray();
+            var unknown = compatible.Where((_, i) => regions[i] is null).ToArray();
+            candidates = inRegion.Length > 0 ? inRegion : unknown.Length > 0 ? unknown : compatible;
+        }
 
         // Prefer the local silo among equals: the call is already here.
         var chosen = Array.IndexOf(candidates, context.LocalSilo) >= 0
@@ -40,6 +51,9 @@ internal sealed class RegionalPlacementDirector(ISiloMetadataCache metadata) : I
         return Task.FromResult(chosen);
     }
 
-    private SiloAddress[] InRegion(SiloAddress[] silos, string region) =>
-        [.. silos.Where(silo => metadata.GetSiloMetadata(silo).Metadata.TryGetValue(SiloRegion.MetadataKey, out var value) && value == region)];
+    private string? RegionOf(SiloAddress silo, SiloAddress localSilo)
+    {
+        var known = silo.Equals(localSilo) ? local.Value.Metadata : metadata.GetSiloMetadata(silo).Metadata;
+        return known.TryGetValue(SiloRegion.MetadataKey, out var region) ? region : null;
+    }
 }

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace BashuCloud.Tests.Support;
+
+/// <summary>
+/// The platform as it runs in production, started by the test: a fresh PostgreSQL database, one silo process per
+/// region and the API process, each on its own ports, in a cluster of their own.
+/// </summary>
+public class PlatformProcesses : IAsyncLifetime
+{
+    public const string AdminKey = "bk_admin_tests_0123456789abcdef";
+
+    private readonly List<PlatformProcess> _silos = [];
+    private PlatformProcess? _api;
+
+    public string ClusterId { get; } = $"test-{Guid.NewGuid():N}"[..16];
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public string LogDirectory { get; } = Path.Combine(Repository.Root, "TestResults", "logs");
+
+    /// <summary>Settings every silo of this fixture gets (a subclass may change the projection, say).</summary>
+    protected virtual IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>();
+
+    public virtual async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(LogDirectory);
+        Database = await TestDatabase.CreateAsync();
+        StartSilo("sichuan");
+        StartSilo("chongqing");
+        var apiPort = FreePort();
+        _api = PlatformProcess.Start(Repository.ApiDll, $"{ClusterId}-api", LogDirectory, Environment(new()
+        {
+            ["BASHU_ADMIN_KEY"] = AdminKey,
+        }), "--urls", $"http://127.0.0.1:{apiPort}");
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        await WaitForSilosAsync(2);
+    }
+
+    /// <summary>Starts a silo process of a region; returns its name ("sichuan-40123").</summary>
+    public string StartSilo(string region, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var siloPort = FreePort();
+        var name = $"{region}-{siloPort}";
+        var environment = new Dictionary<string, string>(SiloSettings)
+        {
+            ["Bashu__Region"] = region,
+            ["Bashu__SiloPort"] = siloPort.ToString(),
+            ["Bashu__GatewayPort"] = FreePort().ToString(),
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
+        _silos.Add(PlatformProcess.Start(Repository.SiloDll, $"{ClusterId}-{name}", LogDirectory, Environment(environment), name: name));
+        return name;
+    }
+
+    public IReadOnlyList<string> Silos => [.. _silos.Where(s => !s.HasExited).Select(s => s.Name)];
+
+    /// <summary>SIGKILL: no goodbye, no flush, as when a machine dies.</summary>
+    public void KillSilo(string name) => _silos.Single(s => s.Name == name && !s.HasExited).Kill();
+
+    /// <summary>Waits until /health/ready reports this many active silos.</summary>
+    public async Task WaitForSilosAsync(int count, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        string last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_api is { HasExited: true }) throw new InvalidOperationException($"The API process exited: {_api.Tail()}");
+            try
+            {
+                using var response = await Http.GetAsync("/health/ready");
+                last = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode == HttpStatusCode.OK && ActiveSilos(last) == count) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"Expected {count} active silos; last readiness: {last}\n{string.Join("\n", _silos.Select(s => s.Tail()))}");
+    }
+
+    public HttpRequestMessage Request(HttpMethod method, string path, object? body = null, string? key = AdminKey, string? ifMatch = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (key is not null) request.Headers.Add("X-Api-Key", key);
+        if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        if (body is string raw) request.Content = new StringContent(raw, System.Text.Encoding.UTF8, "application/json");
+        else if (body is not null) request.Content = JsonContent.Create(body, options: BashuJson.Options);
+        return request;
+    }
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null, string? key = AdminKey, string? ifMatch = null)
+    {
+        using var request = Request(method, path, body, key, ifMatch);
+        return await Http.SendAsync(request);
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        _api?.Kill();
+        foreach (var silo in _silos) silo.Kill();
+        if (Database is not null) await Database.DisposeAsync();
+    }
+
+    private Dictionary<string, string> Environment(Dictionary<string, string> extra)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Bashu"] = Database.ConnectionString,
+            ["Bashu__ClusterId"] = ClusterId,
+            ["DOTNET_gcServer"] = "0",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Orleans.Runtime.Silo"] = "Warning",
+        };
+        foreach (var (key, value) in extra) environment[key] = value;
+        return environment;
+    }
+
+    private static int ActiveSilos(string readiness)
+    {
+        using var json = JsonDocument.Parse(readiness);
+        var data = json.RootElement.GetProperty("checks").GetProperty("cluster").GetProperty("data");
+        return data.EnumerateObject().Sum(p => p.Value.GetInt32());
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A child process whose output goes to a log file (never a pipe that could fill up and block it).</summary>
+public sealed class PlatformProcess
+{
+    private readonly Process _process;
+    private readonly string _log;
+
+    private PlatformProcess(Process process, string log, string name)
+    {
+        _process = process;
+        _log = log;
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public static PlatformProcess Start(string dll, string logName, string logDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        Start(dll, logName, logDirectory, environment, arguments, logName);
+
+    public static PlatformProcess Start(string dll, string logName, string logDirectory, IReadOnlyDictionary<string, string> environment, string name) =>
+        Start(dll, logName, logDirectory, environment, [], name);
+
+    private static PlatformProcess Start(string dll, string logName, string logDirectory, IReadOnlyDictionary<string, string> environment, string[] arguments, string name)
+    {
+        var log = Path.Combine(logDirectory, $"{logName}.log");
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        // exec: the shell becomes the dotnet process, so killing it kills the silo itself.
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec dotnet \"$@\" >>\"$BASHU_TEST_LOG\" 2>&1");
+        start.ArgumentList.Add("sh");
+        start.ArgumentList.Add(dll);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        start.Environment["BASHU_TEST_LOG"] = log;
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        return new PlatformProcess(Process.Start(start)!, log, name);
+    }
+
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public string Tail() => File.Exists(_log) ? $"--- {Name}:\n" + string.Join("\n", File.ReadLines(_log).TakeLast(30)) : $"--- {Name}: no log";
+}

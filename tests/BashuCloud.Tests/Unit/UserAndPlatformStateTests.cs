@@ -1,0 +1,49 @@
+using BashuCloud.Platforms;
+using BashuCloud.Regions;
+using BashuCloud.Tests.Support;
+using BashuCloud.Users;
+
+namespace BashuCloud.Tests.Unit;
+
+public class UserAndPlatformStateTests
+{
+    private const string ChongqingUser = "chongqing-01JD5Z8Q8X4M6W2T3R9K7B1C0A";
+    private static readonly UserRegistration Broker = new("范磊", UserRole.Broker, Region.Chongqing, "重庆市技术转移研究院", "重庆");
+
+    [Fact]
+    public void A_region_administrator_registers_users_of_that_region_only()
+    {
+        Assert.True(new UserState().Register(ChongqingUser, Broker, Samples.Administrator(Region.Chongqing), Samples.Now).Outcome.Succeeded);
+        Assert.Equal(Refusal.Forbidden, new UserState().Register(ChongqingUser, Broker, Samples.Administrator(Region.Sichuan), Samples.Now).Outcome.Refusal);
+        Assert.Equal(Refusal.Forbidden, new UserState().Register(ChongqingUser, Broker, Samples.Owner(Region.Chongqing), Samples.Now).Outcome.Refusal);
+    }
+
+    [Fact]
+    public void A_user_needs_a_name_role_and_region()
+    {
+        var decision = new UserState().Register(ChongqingUser, new UserRegistration(" ", null, null, null, null), Samples.JointAdministrator, Samples.Now);
+        Assert.Equal(["displayName", "role", "region"], decision.Outcome.Errors!.Keys.ToArray());
+    }
+
+    [Fact]
+    public void A_user_is_registered_once() =>
+        Assert.Equal(Refusal.AlreadyExists, new UserState().Register(ChongqingUser, Broker, Samples.JointAdministrator, Samples.Now).Next
+            .Register(ChongqingUser, Broker, Samples.JointAdministrator, Samples.Now).Outcome.Refusal);
+
+    [Fact]
+    public void A_provincial_platform_is_named_after_its_region()
+    {
+        var tianfu = new PlatformRegistration("天府科技云", "Tianfu S&T Cloud", PlatformKind.Provincial, Region.Sichuan, null);
+        Assert.True(new PlatformState().Register("sichuan", tianfu, Samples.JointAdministrator, Samples.Now).Outcome.Succeeded);
+        Assert.Contains("id", new PlatformState().Register("tianfu", tianfu, Samples.JointAdministrator, Samples.Now).Outcome.Errors!.Keys);
+    }
+
+    [Fact]
+    public void A_partner_platform_is_bound_to_a_home_region()
+    {
+        var kczg = new PlatformRegistration("科创中国", null, PlatformKind.Partner, null, "https://example.org");
+        Assert.Contains("homeRegion", new PlatformState().Register("kczg", kczg, Samples.JointAdministrator, Samples.Now).Outcome.Errors!.Keys);
+        var registered = new PlatformState().Register("kczg", kczg with { HomeRegion = Region.Sichuan }, Samples.JointAdministrator, Samples.Now);
+        Assert.Equal(Region.Sichuan, registered.Outcome.Value!.HomeRegion);
+    }
+}
