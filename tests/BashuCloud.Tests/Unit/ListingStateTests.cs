@@ -142,7 +142,7 @@ public class ListingStateTests
     public void The_state_survives_a_round_trip_through_its_storage_json()
     {
         var state = InReview();
-        var serializer = new Storage.JsonGrainStateSerializer();
+        var serializer = new BashuCloud.Storage.JsonGrainStateSerializer();
         var copy = serializer.Deserialize<ListingState>(serializer.Serialize(state));
         Assert.Equal(state.ToView() with { Content = null! }, copy.ToView() with { Content = null! });
         Assert.Equal(state.Content!.Owners, copy.Content!.Owners);
