@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using BashuCloud.Listings;
+using BashuCloud.Regions;
+using BashuCloud.Tests.Support;
+using BashuCloud.Users;
+
+namespace BashuCloud.Tests.Api;
+
+/// <summary>The running platform with its platforms registered and one administrator and one researcher per region.</summary>
+public sealed class PlatformFixture : PlatformProcesses
+{
+    public Dictionary<Region, string> AdministratorKeys { get; } = [];
+
+    public Dictionary<Region, (string Id, string Key)> Researchers { get; } = [];
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        foreach (var (id, name, kind, region) in new[]
+        {
+            ("sichuan", "天府科技云", "Provincial", "sichuan"), ("chongqing", "巴蜀科技云·重庆", "Provincial", "chongqing"), ("kczg", "科创中国", "Partner", "sichuan"),
+        })
+        {
+            using var response = await SendAsync(HttpMethod.Put, $"/api/v1/platforms/{id}", new { name, kind, homeRegion = region });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+        foreach (var region in Regions.Regions.All)
+        {
+            AdministratorKeys[region] = (await RegisterAsync($"{region.DisplayName()}管理员", UserRole.Administrator, region)).Key;
+            Researchers[region] = await RegisterAsync($"{region.DisplayName()}研究员", UserRole.Researcher, region);
+        }
+    }
+
+    public async Task<(string Id, string Key)> RegisterAsync(string name, UserRole role, Region region, string key = AdminKey)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/users", new UserRegistration(name, role, region, "测试单位", "成都"), key);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (json.RootElement.GetProperty("user").GetProperty("id").GetString()!, json.RootElement.GetProperty("apiKey").GetString()!);
+    }
+
+    /// <summary>Creates a listing as the region's researcher; returns its id and ETag.</summary>
+    public async Task<(string Id, string ETag)> CreateListingAsync(ListingDraft draft)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/listings", draft, Researchers[draft.Region!.Value].Key);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (body.GetProperty("id").GetString()!, response.Headers.ETag!.Tag);
+    }
+
+    /// <summary>Creates, submits and approves a listing; returns its id.</summary>
+    public async Task<string> PublishListingAsync(ListingDraft draft)
+    {
+        var (id, _) = await CreateListingAsync(draft);
+        var region = draft.Region!.Value;
+        using (var submitted = await SendAsync(HttpMethod.Post, $"/api/v1/listings/{id}/submit", key: Researchers[region].Key)) Assert.Equal(HttpStatusCode.OK, submitted.StatusCode);
+        using (var approved = await SendAsync(HttpMethod.Post, $"/api/v1/listings/{id}/approve", key: AdministratorKeys[region])) Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        return id;
+    }
+
+    /// <summary>The read model is eventually consistent: waits until it holds these listings at these versions.</summary>
+    public async Task WaitForReadModelAsync(IReadOnlyDictionary<string, int> versions, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var seen = await Database.ScalarAsync<long>(
+                "SELECT count(*) FROM rm_listing r JOIN unnest($1::text[], $2::int[]) AS w(id, version) ON r.id = w.id AND r.version = w.version",
+                versions.Keys.ToArray(), versions.Values.ToArray());
+            if (seen == versions.Count) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Read model holds {seen} of {versions.Count} listings.");
+            await Task.Delay(100);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
+{
+    public const string Name = "platform processes";
+}
