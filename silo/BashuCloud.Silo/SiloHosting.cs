@@ -58,8 +58,9 @@ public static class SiloHosting
 
 /// <summary>
 /// Failure detection, chosen deliberately: the defaults took 6–13 s to declare a killed silo dead and left
-/// calls hanging for 30 s. Probing every second with a 2 s timeout and two missed probes declares a dead silo
-/// in about 2–5 s; calls give up after 10 s instead of 30 s.
+/// calls hanging for 30 s. A 2 s probe timeout with two missed probes declares a dead silo in about 2–5 s;
+/// calls give up after 10 s instead of 30 s. Silos write "I am alive" every 5 s, so a silo that has not for
+/// 15 s is stale: a silo starting after the whole cluster died does not wait minutes for the dead to answer.
 /// </summary>
 public static class ClusterTimings
 {
@@ -70,6 +71,8 @@ public static class ClusterTimings
         o.ProbeTimeout = TimeSpan.FromSeconds(2);
         o.NumMissedProbesLimit = 2;
         o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
+        o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+        o.NumMissedTableIAmAliveLimit = 3;
         o.DefunctSiloCleanupPeriod = TimeSpan.FromHours(1);
         o.DefunctSiloExpiration = TimeSpan.FromHours(2);
     }
