@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS grain_state (
 -- whose transaction id is below the oldest transaction still running (pg_snapshot_xmin), so no row can
 -- later appear before a position that was already read. Readers page by that position.
 CREATE TABLE IF NOT EXISTS change_log (
-    seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    seq         bigint GENERATED ALWAYS AS IDENTITY,
     tx          xid8 NOT NULL DEFAULT pg_current_xact_id(),
     service_id  text NOT NULL,
     state_name  text NOT NULL,
@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS change_log (
     deleted     boolean NOT NULL DEFAULT false,
     recorded_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX IF NOT EXISTS change_log_position ON change_log (tx, seq);
+-- The position is the only index: every write pays for each index on this table.
+CREATE UNIQUE INDEX IF NOT EXISTS change_log_position ON change_log (tx, seq);
 
 -- Returns the new version, or null when the caller's version is stale (Orleans then raises
 -- InconsistentStateException and the write is not acknowledged).

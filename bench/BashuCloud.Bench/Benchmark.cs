@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using BashuCloud.Listings;
+using BashuCloud.Platforms;
+using BashuCloud.Regions;
+using BashuCloud.Users;
+using Npgsql;
+using Orleans.Configuration;
+
+namespace BashuCloud.Bench;
+
+public static partial class Benchmark
+{
+    private static readonly Actor Operator = new("bench", UserRole.Administrator, null);
+
+    public static async Task<int> RunAsync(BenchSettings settings)
+    {
+        var duration = TimeSpan.FromSeconds(settings.Seconds);
+        using var host = await ConnectAsync(settings);
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        // Reads go to published listings (what the public sees); writes to drafts, which stay drafts when edited.
+        var ids = await CreateListingsAsync(grains, settings.Listings, publish: true);
+        var drafts = await CreateListingsAsync(grains, settings.Listings, publish: false);
+        Console.WriteLine($"{ids.Length} published and {drafts.Length} draft listings ready");
+
+        var ceiling = await PgbenchUpsertAsync(settings, duration, SampleStateJson(drafts[0], grains));
+        Console.WriteLine($"pgbench upsert ceiling: {ceiling:F0}/s");
+
+        var writes = await Measurement.RunAsync("durable listing write through the grain", settings.Concurrency, duration, async (worker, i) =>
+        {
+            // Each worker has its own listings, so no two callers race for one version.
+            var id = drafts[(int)((worker + (i * settings.Concurrency)) % drafts.Length)];
+            var outcome = await grains.GetGrain<IListingGrain>(id).UpdateAsync(Draft(Region.Sichuan) with { Kind = null, Region = null, PlatformId = null, Title = $"高安全锂电池正极材料 第{i}版" }, null, Operator);
+            if (!outcome.Succeeded && Interlocked.Increment(ref reportedRefusals) == 1) Console.WriteLine($"write refused: {outcome.Refusal} {outcome.Detail}");
+            return outcome.Succeeded;
+        });
+        Console.WriteLine($"grain writes: {writes.PerSecond:F0}/s");
+
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Concurrency, UseProxy = false })
+        {
+            BaseAddress = new Uri(settings.ApiUrl),
+        };
+        foreach (var id in ids) (await http.GetAsync($"/api/v1/listings/{id}")).Dispose();   // warm every grain
+        var reads = new List<Measurement>();
+        var constants = new List<Measurement>();
+        for (var round = 0; round < 2; round++)
+        {
+            constants.Add(await HttpLoadAsync(http, "constant endpoint (/health/live)", settings, duration / 2, _ => "/health/live"));
+            reads.Add(await HttpLoadAsync(http, "warm GET /api/v1/listings/{id}", settings, duration / 2, i => $"/api/v1/listings/{ids[i % ids.Length]}"));
+        }
+        var read = Combine(reads);
+        var constant = Combine(constants);
+        Console.WriteLine($"warm reads: {read.PerSecond:F0}/s, constant: {constant.PerSecond:F0}/s");
+
+        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes, read, constant));
+        Console.WriteLine($"wrote {settings.Output}");
+        return 0;
+    }
+
+    private static async Task<IHost> ConnectAsync(BenchSettings settings)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.ClusterId;
+                o.ServiceId = "bashucloud";
+            });
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = settings.Database;
+            });
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    private static int reportedRefusals;
+
+    private static async Task<string[]> CreateListingsAsync(IGrainFactory grains, int count, bool publish)
+    {
+        foreach (var region in Regions.Regions.All)
+        {
+            await grains.GetGrain<IPlatformGrain>(region.Code()).RegisterAsync(
+                new PlatformRegistration(region.DisplayName() + "平台", null, PlatformKind.Provincial, region, null), Operator);
+        }
+        var ids = Enumerable.Range(0, count).Select(i => BashuId.New(i % 2 == 0 ? Region.Sichuan : Region.Chongqing)).ToArray();
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (id, _) =>
+        {
+            var region = BashuId.RegionOf(id)!.Value;
+            var grain = grains.GetGrain<IListingGrain>(id);
+            var created = await grain.CreateAsync(new ListingCreation(Draft(region), Operator.PrincipalId), Operator);
+            if (!created.Succeeded) throw new InvalidOperationException($"{created.Refusal} {created.Detail}");
+            if (!publish) return;
+            await grain.SubmitAsync(null, Operator);
+            await grain.ApproveAsync(null, Operator);
+        });
+        return ids;
+    }
+
+    private static ListingDraft Draft(Region region) => new(
+        ListingKind.Achievement, region, region.Code(), "高安全长寿命磷酸铁锂电池正极材料制备技术", "Long-life LFP cathode material",
+        "采用液相共沉淀与碳包覆一体化工艺制备磷酸铁锂正极材料，压实密度达到 2.6 g/cm³，0.1C 放电比容量 160 mAh/g，3000 次循环容量保持率大于 90%，已完成中试验证。",
+        null, TechnologyField.NewEnergy, "C3841", null, null, 6, [DealType.Transfer, DealType.NonExclusiveLicence], PriceModel.Fixed,
+        1_200_000m, [new Owner("四川大学", 70m), new Owner("宜宾锂宝新材料有限公司", 30m)], "成都", ["磷酸铁锂", "锂电", "正极材料"],
+        new DateOnly(2028, 6, 30));
+
+    /// <summary>The stored JSON of a real listing, so the ceiling writes rows of the same size.</summary>
+    private static string SampleStateJson(string id, IGrainFactory grains) =>
+        JsonSerializer.Serialize(grains.GetGrain<IListingGrain>(id).GetAsync().GetAwaiter().GetResult(), BashuJson.Options);
+
+    private static async Task<double> PgbenchUpsertAsync(BenchSettings settings, TimeSpan duration, string payload)
+    {
+        await using (var db = NpgsqlDataSource.Create(settings.Database))
+        await using (var create = db.CreateCommand(
+            "CREATE TABLE IF NOT EXISTS bench_upsert (id integer PRIMARY KEY, version integer NOT NULL, payload jsonb NOT NULL, updated_at timestamptz NOT NULL)"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        var script = Path.GetTempFileName();
+        var literal = payload.Replace("'", "''");
+        await File.WriteAllTextAsync(script, $"""
+            \set id random(1, {settings.Listings})
+            INSERT INTO bench_upsert (id, version, payload, updated_at) VALUES (:id, 1, '{literal}', now()) ON CONFLICT (id) DO UPDATE SET version = bench_upsert.version + 1, payload = EXCLUDED.payload, updated_at = now();
+            """);
+        var cs = new NpgsqlConnectionStringBuilder(settings.Database);
+        var start = new ProcessStartInfo(Pgbench(), [
+            "-n", "-M", "prepared", "-c", settings.Concurrency.ToString(CultureInfo.InvariantCulture), "-j", "2",
+            "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-f", script,
+            "-h", cs.Host!, "-p", cs.Port.ToString(CultureInfo.InvariantCulture), "-U", cs.Username!, cs.Database!])
+        { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        File.Delete(script);
+        var match = Tps().Match(output);
+        return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException("pgbench printed no tps: " + output + await process.StandardError.ReadToEndAsync());
+    }
+
+    private static string Pgbench() =>
+        Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", "pgbench")).FirstOrDefault(File.Exists) ?? "pgbench"
+            : "pgbench";
+
+    private static Task<Measurement> HttpLoadAsync(HttpClient http, string name, BenchSettings settings, TimeSpan duration, Func<int, string> path) =>
+        Measurement.RunAsync(name, settings.Concurrency, duration, async (worker, i) =>
+        {
+            using var response = await http.GetAsync(path((int)((worker * 7919) + i)), HttpCompletionOption.ResponseContentRead);
+            return response.StatusCode == HttpStatusCode.OK;
+        });
+
+    private static Measurement Combine(List<Measurement> runs) => new(
+        runs[0].Name, runs.Sum(r => r.Operations), runs.Sum(r => r.Failures), runs.Sum(r => r.Seconds),
+        runs.Average(r => r.P50Ms), runs.Max(r => r.P99Ms));
+
+    private static string Report(BenchSettings settings, double ceiling, Measurement writes, Measurement read, Measurement constant)
+    {
+        var writeRatio = writes.PerSecond / ceiling;
+        var readRatio = read.PerSecond / constant.PerSecond;
+        var text = new StringBuilder();
+        text.AppendLine("# Benchmarks");
+        text.AppendLine();
+        text.AppendLine("Every figure is a ratio to a baseline measured in the same run on the same machine and PostgreSQL (these machines are noisy: compare ratios, not absolute numbers).");
+        text.AppendLine();
+        text.AppendLine($"Reproduce: `{settings.Command}` (writes this file). Run: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, "
+            + $"{settings.Concurrency} concurrent callers, {settings.Seconds} s per measurement, {settings.Listings} listings, two silo processes (one per region), one API process, PostgreSQL 15 with synchronous_commit on.");
+        text.AppendLine();
+        text.AppendLine("## Issue #2: core platform");
+        text.AppendLine();
+        text.AppendLine("| measurement | result | baseline (same run) | ratio | goal | verdict |");
+        text.AppendLine("|---|---|---|---|---|---|");
+        text.AppendLine($"| durable listing write through the grain (Orleans client → grain → our ADO.NET SQL: state row + change-log row, one transaction) | {writes.PerSecond:F0}/s, p50 {writes.P50Ms:F1} ms, p99 {writes.P99Ms:F1} ms, {writes.Failures} failed | pgbench single-row `INSERT … ON CONFLICT DO UPDATE` of the same JSON: {ceiling:F0}/s | **{writeRatio:F2}** | ≥ 0.6 (stock Orleans ADO.NET measured 0.34 here) | {(writeRatio >= 0.6 ? "met" : "not met")} |");
+        text.AppendLine($"| warm `GET /api/v1/listings/{{id}}` (API process → silo process → grain in memory) | {read.PerSecond:F0}/s, p50 {read.P50Ms:F1} ms, p99 {read.P99Ms:F1} ms, {read.Failures} failed | constant endpoint of the same API process (`/health/live`): {constant.PerSecond:F0}/s | **{readRatio:F2}** | ≥ 0.8 (0.55 measured here for a separate API process) | {(readRatio >= 0.8 ? "met" : "not met")} |");
+        text.AppendLine();
+        text.AppendLine("How it is measured (bench/BashuCloud.Bench): closed loops of concurrent callers for a fixed time; the two HTTP measurements alternate twice (A B A B) so that drift on the machine hits both alike. The load generator runs on the same two cores as PostgreSQL, both silos and the API.");
+        return text.ToString();
+    }
+
+    [GeneratedRegex(@"tps = ([0-9.]+) \(without initial connection time\)")]
+    private static partial Regex Tps();
+}
