@@ -21,6 +21,13 @@ public static class Problems
         return TypedResults.Problem(outcome.Detail, statusCode: status, title: Errors.TitleFor(status));
     }
 
+    /// <summary>Documents the errors every endpoint of a group may answer with, as problem+json.</summary>
+    public static RouteGroupBuilder ProducesCommonProblems(this RouteGroupBuilder group)
+    {
+        foreach (var status in new[] { 400, 401, 403, 404, 409, 413, 422 }) group.ProducesProblem(status);
+        return group;
+    }
+
     public static IResult Status(int status, string detail) => TypedResults.Problem(detail, statusCode: status, title: Errors.TitleFor(status));
 
     /// <summary>A query or header the caller got wrong: 400 with the field that is wrong.</summary>

@@ -14,16 +14,21 @@ public static class ListingEndpoints
 
     public static RouteGroupBuilder MapListingEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/listings").WithTags("Listings");
-        group.MapGet("/", ListListings).AllowAnonymous()
+        var group = app.MapGroup("/api/v1/listings").WithTags("Listings").ProducesCommonProblems();
+        group.MapGet("/", ListListings).AllowAnonymous().Produces<Page<ListingSummary>>()
             .WithSummary("列出房源 (list listings)").WithDescription("Newest first, from the read model; anonymous callers see public statuses only.");
-        group.MapGet("/{id}", GetListing).AllowAnonymous().WithSummary("查看房源 (get a listing)");
-        group.MapPost("/", CreateListing).RequireAuthorization().WithSummary("创建房源草稿 (create a draft listing)");
-        group.MapPut("/{id}", UpdateListing).RequireAuthorization().WithSummary("修改房源 (update a listing; needs If-Match)");
-        group.MapPost("/{id}/submit", Submit).RequireAuthorization().WithSummary("提交审核 (submit for review)");
-        group.MapPost("/{id}/approve", Approve).RequireAuthorization(ApiKeyAuthentication.Administrator).WithSummary("审核通过 (approve; region administrators)");
-        group.MapPost("/{id}/reject", Reject).RequireAuthorization(ApiKeyAuthentication.Administrator).WithSummary("退回 (reject with a reason; region administrators)");
-        group.MapPost("/{id}/withdraw", Withdraw).RequireAuthorization().WithSummary("撤回 (withdraw)");
+        group.MapGet("/{id}", GetListing).AllowAnonymous().Produces<ListingResponse>().WithSummary("查看房源 (get a listing)");
+        group.MapPost("/", CreateListing).RequireAuthorization().Produces<ListingResponse>(StatusCodes.Status201Created)
+            .WithSummary("创建房源草稿 (create a draft listing)");
+        group.MapPut("/{id}", UpdateListing).RequireAuthorization().Produces<ListingResponse>()
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status428PreconditionRequired)
+            .WithSummary("修改房源 (update a listing; needs If-Match)");
+        group.MapPost("/{id}/submit", Submit).RequireAuthorization().Produces<ListingResponse>().WithSummary("提交审核 (submit for review)");
+        group.MapPost("/{id}/approve", Approve).RequireAuthorization(ApiKeyAuthentication.Administrator).Produces<ListingResponse>()
+            .WithSummary("审核通过 (approve; region administrators)");
+        group.MapPost("/{id}/reject", Reject).RequireAuthorization(ApiKeyAuthentication.Administrator).Produces<ListingResponse>()
+            .WithSummary("退回 (reject with a reason; region administrators)");
+        group.MapPost("/{id}/withdraw", Withdraw).RequireAuthorization().Produces<ListingResponse>().WithSummary("撤回 (withdraw)");
         return group;
     }
 

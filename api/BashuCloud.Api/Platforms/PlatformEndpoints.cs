@@ -15,10 +15,10 @@ public static class PlatformEndpoints
 {
     public static RouteGroupBuilder MapPlatformEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/platforms").WithTags("Platforms");
-        group.MapGet("/", ListPlatforms).AllowAnonymous().WithSummary("列出平台 (list platforms)");
-        group.MapGet("/{id}", GetPlatform).AllowAnonymous().WithSummary("查看平台 (get a platform)");
-        group.MapPut("/{id}", RegisterPlatform).RequireAuthorization(ApiKeyAuthentication.Administrator)
+        var group = app.MapGroup("/api/v1/platforms").WithTags("Platforms").ProducesCommonProblems();
+        group.MapGet("/", ListPlatforms).AllowAnonymous().Produces<IReadOnlyList<PlatformResponse>>().WithSummary("列出平台 (list platforms)");
+        group.MapGet("/{id}", GetPlatform).AllowAnonymous().Produces<PlatformResponse>().WithSummary("查看平台 (get a platform)");
+        group.MapPut("/{id}", RegisterPlatform).RequireAuthorization(ApiKeyAuthentication.Administrator).Produces<PlatformResponse>(StatusCodes.Status201Created)
             .WithSummary("登记平台 (register a platform; administrators)");
         return group;
     }

@@ -17,10 +17,10 @@ public static class UserEndpoints
 {
     public static RouteGroupBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/users").WithTags("Users");
-        group.MapPost("/", RegisterUser).RequireAuthorization(ApiKeyAuthentication.Administrator)
+        var group = app.MapGroup("/api/v1/users").WithTags("Users").ProducesCommonProblems();
+        group.MapPost("/", RegisterUser).RequireAuthorization(ApiKeyAuthentication.Administrator).Produces<RegisteredUserResponse>(StatusCodes.Status201Created)
             .WithSummary("登记用户并签发密钥 (register a user and issue their API key; administrators of the user's region)");
-        group.MapGet("/{id}", GetUser).AllowAnonymous().WithSummary("查看用户 (get a user's public profile)");
+        group.MapGet("/{id}", GetUser).AllowAnonymous().Produces<UserResponse>().WithSummary("查看用户 (get a user's public profile)");
         return group;
     }
 
