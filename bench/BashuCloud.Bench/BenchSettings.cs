@@ -1,6 +1,6 @@
 namespace BashuCloud.Bench;
 
-public sealed record BenchSettings(string ApiUrl, string Database, string ClusterId, int Seconds, int Concurrency, int Listings, string Output, string Command)
+public sealed record BenchSettings(string ApiUrl, string Database, string ClusterId, int Seconds, int Concurrency, int Listings, string Output, string Command, string Only)
 {
     public static BenchSettings FromArgs(string[] args)
     {
@@ -17,6 +17,7 @@ public sealed record BenchSettings(string ApiUrl, string Database, string Cluste
             int.Parse(Option("--concurrency", "32")),
             int.Parse(Option("--listings", "1000")),
             Option("--out", "docs/benchmarks.md"),
-            Option("--command", "./bashu bench"));
+            Option("--command", "./bashu bench"),
+            Option("--only", "all"));
     }
 }

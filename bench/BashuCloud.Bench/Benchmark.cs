@@ -27,8 +27,10 @@ public static partial class Benchmark
         var drafts = await CreateListingsAsync(grains, settings.Listings, publish: false);
         Console.WriteLine($"{ids.Length} published and {drafts.Length} draft listings ready");
 
+        var cpu = CpuUsage.Take();
         var ceiling = await PgbenchUpsertAsync(settings, duration, SampleStateJson(drafts[0], grains));
-        Console.WriteLine($"pgbench upsert ceiling: {ceiling:F0}/s");
+        var ceilingCpu = CpuUsage.Between(cpu, cpu = CpuUsage.Take());
+        Console.WriteLine($"pgbench upsert ceiling: {ceiling:F0}/s; {ceilingCpu}");
 
         var writes = await Measurement.RunAsync("durable listing write through the grain", settings.Concurrency, duration, async (worker, i) =>
         {
@@ -38,7 +40,9 @@ public static partial class Benchmark
             if (!outcome.Succeeded && Interlocked.Increment(ref reportedRefusals) == 1) Console.WriteLine($"write refused: {outcome.Refusal} {outcome.Detail}");
             return outcome.Succeeded;
         });
-        Console.WriteLine($"grain writes: {writes.PerSecond:F0}/s");
+        var writesCpu = CpuUsage.Between(cpu, cpu = CpuUsage.Take());
+        Console.WriteLine($"grain writes: {writes.PerSecond:F0}/s; {writesCpu}");
+        if (settings.Only == "writes") return 0;
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Concurrency, UseProxy = false })
         {
@@ -54,9 +58,10 @@ public static partial class Benchmark
         }
         var read = Combine(reads);
         var constant = Combine(constants);
-        Console.WriteLine($"warm reads: {read.PerSecond:F0}/s, constant: {constant.PerSecond:F0}/s");
+        var readsCpu = CpuUsage.Between(cpu, CpuUsage.Take());
+        Console.WriteLine($"warm reads: {read.PerSecond:F0}/s, constant: {constant.PerSecond:F0}/s; both: {readsCpu}");
 
-        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes, read, constant));
+        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes, read, constant, [("pgbench ceiling", ceilingCpu), ("grain writes", writesCpu), ("HTTP reads and constant", readsCpu)]));
         Console.WriteLine($"wrote {settings.Output}");
         return 0;
     }
@@ -162,7 +167,7 @@ public static partial class Benchmark
         runs[0].Name, runs.Sum(r => r.Operations), runs.Sum(r => r.Failures), runs.Sum(r => r.Seconds),
         runs.Average(r => r.P50Ms), runs.Max(r => r.P99Ms));
 
-    private static string Report(BenchSettings settings, double ceiling, Measurement writes, Measurement read, Measurement constant)
+    private static string Report(BenchSettings settings, double ceiling, Measurement writes, Measurement read, Measurement constant, (string Phase, CpuUsage Cpu)[] cpu)
     {
         var writeRatio = writes.PerSecond / ceiling;
         var readRatio = read.PerSecond / constant.PerSecond;
@@ -180,6 +185,12 @@ public static partial class Benchmark
         text.AppendLine("|---|---|---|---|---|---|");
         text.AppendLine($"| durable listing write through the grain (Orleans client → grain → our ADO.NET SQL: state row + change-log row, one transaction) | {writes.PerSecond:F0}/s, p50 {writes.P50Ms:F1} ms, p99 {writes.P99Ms:F1} ms, {writes.Failures} failed | pgbench single-row `INSERT … ON CONFLICT DO UPDATE` of the same JSON: {ceiling:F0}/s | **{writeRatio:F2}** | ≥ 0.6 (stock Orleans ADO.NET measured 0.34 here) | {(writeRatio >= 0.6 ? "met" : "not met")} |");
         text.AppendLine($"| warm `GET /api/v1/listings/{{id}}` (API process → silo process → grain in memory) | {read.PerSecond:F0}/s, p50 {read.P50Ms:F1} ms, p99 {read.P99Ms:F1} ms, {read.Failures} failed | constant endpoint of the same API process (`/health/live`): {constant.PerSecond:F0}/s | **{readRatio:F2}** | ≥ 0.8 (0.55 measured here for a separate API process) | {(readRatio >= 0.8 ? "met" : "not met")} |");
+        text.AppendLine();
+        text.AppendLine("Where the CPU went in each phase (seconds of CPU over the phase; the machine has " + Environment.ProcessorCount + " cores):");
+        text.AppendLine();
+        text.AppendLine("| phase | load generator | silos | API | PostgreSQL and the rest |");
+        text.AppendLine("|---|---|---|---|---|");
+        foreach (var (phase, usage) in cpu) text.AppendLine($"| {phase} | {usage.Load:F1} | {usage.Silos:F1} | {usage.Api:F1} | {usage.Rest:F1} |");
         text.AppendLine();
         text.AppendLine("How it is measured (bench/BashuCloud.Bench): closed loops of concurrent callers for a fixed time; the two HTTP measurements alternate twice (A B A B) so that drift on the machine hits both alike. The load generator runs on the same two cores as PostgreSQL, both silos and the API.");
         return text.ToString();

@@ -5,7 +5,7 @@
 -- extension); all of them are part of the key. The state name is the one given to [PersistentState];
 -- every grain type uses its own, so two grain types with one key never share a row.
 -- The payload is the grain's state as JSON (our System.Text.Json serializer), kept as jsonb so that the
--- projections and an operator with psql can read it.
+-- projections and an operator with psql can read it (the read model is projected from it in SQL).
 CREATE TABLE IF NOT EXISTS grain_state (
     service_id  text NOT NULL,
     state_name  text NOT NULL,
@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS grain_state (
     payload     jsonb,
     updated_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (service_id, state_name, grain_key, grain_n0, grain_n1)
-);
+) WITH (fillfactor = 80);  -- room on each page for HOT updates: a state write then touches no index
 
 -- The change log: one row per acknowledged state change, written in the same transaction as the state,
 -- so a change is either in both or in neither. Its total order is (tx, seq): a reader only takes rows

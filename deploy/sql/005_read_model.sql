@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS rm_listing (
     created_at       timestamptz NOT NULL,
     updated_at       timestamptz NOT NULL,
     published_at     timestamptz
-);
+) WITH (fillfactor = 80);
 -- Lists page newest first by id (ids sort by creation time) within the usual filters.
 CREATE INDEX IF NOT EXISTS rm_listing_by_status ON rm_listing (status, id DESC);
 CREATE INDEX IF NOT EXISTS rm_listing_by_region_kind ON rm_listing (region, kind, status, id DESC);

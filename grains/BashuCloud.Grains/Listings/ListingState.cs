@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using BashuCloud.Regions;
 using ListingDecision = BashuCloud.Decision<BashuCloud.Listings.ListingState, BashuCloud.Listings.ListingView>;
 
@@ -22,9 +23,9 @@ internal sealed record ListingState
     public DateTimeOffset? PublishedAt { get; init; }
     public string? ReviewNote { get; init; }
 
-    public bool Exists => Version > 0;
+    [JsonIgnore] public bool Exists => Version > 0;
 
-    public Region Region => Content!.Region!.Value;
+    [JsonIgnore] public Region Region => Content!.Region!.Value;
 
     public ListingView ToView() =>
         new(Id, Status, Version, OwnerId, Content!, CreatedAt, UpdatedAt, PublishedAt, ReviewNote);

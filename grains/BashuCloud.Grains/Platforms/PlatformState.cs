@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using BashuCloud.Regions;
 using PlatformDecision = BashuCloud.Decision<BashuCloud.Platforms.PlatformState, BashuCloud.Platforms.PlatformView>;
 
@@ -15,7 +16,7 @@ internal sealed record PlatformState
     public int Version { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
 
-    public bool Exists => Version > 0;
+    [JsonIgnore] public bool Exists => Version > 0;
 
     public PlatformView ToView() => new(Id, Name, NameEn, Kind, HomeRegion, Url, Version, CreatedAt);
 

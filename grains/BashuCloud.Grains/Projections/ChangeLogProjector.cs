@@ -53,7 +53,7 @@ internal sealed partial class ChangeLogProjector(
             {
                 return;
             }
-            catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or System.Text.Json.JsonException)
+            catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException)
             {
                 LogFailed(exception);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
@@ -78,10 +78,7 @@ internal sealed partial class ChangeLogProjector(
 
         var batch = new NpgsqlBatch(connection);
         // Several changes of one entity in a batch: its current state is what matters, once.
-        foreach (var change in changes.DistinctBy(c => (c.StateName, c.Key)))
-        {
-            if (ReadModelRows.For(change) is { } command) batch.BatchCommands.Add(command);
-        }
+        foreach (var command in ReadModelRows.For(cluster.Value.ServiceId, changes)) batch.BatchCommands.Add(command);
         var last = changes[^1];
         var save = new NpgsqlBatchCommand("""
             INSERT INTO projection_checkpoint (name, tx, seq, updated_at) VALUES ($1, $2::xid8, $3, now())
@@ -109,11 +106,8 @@ internal sealed partial class ChangeLogProjector(
     {
         // Only changes of finished transactions (below the snapshot's xmin): nothing can still appear before them.
         await using var command = new NpgsqlCommand("""
-            SELECT c.tx::text, c.seq, c.state_name, c.grain_key, s.payload::text
+            SELECT c.tx::text, c.seq, c.state_name, c.grain_key
               FROM change_log c
-              LEFT JOIN grain_state s
-                ON s.service_id = c.service_id AND s.state_name = c.state_name AND s.grain_key = c.grain_key
-               AND s.grain_n0 = 0 AND s.grain_n1 = 0
              WHERE c.service_id = $1
                AND (c.tx, c.seq) > ($2::xid8, $3)
                AND c.tx < pg_snapshot_xmin(pg_current_snapshot())
@@ -128,10 +122,8 @@ internal sealed partial class ChangeLogProjector(
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            changes.Add(new Change(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4)));
+            changes.Add(new Change(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3)));
         }
-        // DistinctBy keeps the first; the payload is the current one for every row of a key, so any will do.
         return changes;
     }
 
@@ -145,5 +137,5 @@ internal sealed partial class ChangeLogProjector(
     private partial void LogFailed(Exception exception);
 }
 
-/// <summary>One change-log row with the entity's current state (null when cleared or deleted).</summary>
-internal sealed record Change(string Tx, long Seq, string StateName, string Key, string? Payload);
+/// <summary>One change-log row: which entity changed, at which position of the log.</summary>
+internal sealed record Change(string Tx, long Seq, string StateName, string Key);

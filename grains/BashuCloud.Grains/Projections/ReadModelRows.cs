@@ -1,48 +1,34 @@
-using System.Text.Json;
-using BashuCloud.Listings;
-using BashuCloud.Platforms;
-using BashuCloud.Regions;
-using BashuCloud.Users;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace BashuCloud.Projections;
 
 /// <summary>
-/// The typed read-model row of each kind of entity, from its stored state. An upsert only ever moves a row
-/// to a higher version, so replaying the log is harmless.
+/// The typed read-model rows of each kind of entity, projected set-wise inside PostgreSQL from the stored
+/// state (jsonb) of the entities a batch of changes touched: one statement per table and batch, no state
+/// crosses the wire. An upsert only moves a row to a higher version, so replaying the log is harmless; an
+/// entity whose state was cleared or deleted leaves the read model.
 /// </summary>
 internal static class ReadModelRows
 {
-    private static readonly Dictionary<string, string> Tables = new()
-    {
-        ["listing"] = "rm_listing",
-        ["user"] = "rm_user",
-        ["platform"] = "rm_platform",
-    };
+    private sealed record Projection(string Table, string Upsert);
 
-    public static NpgsqlBatchCommand? For(Change change)
+    // $1: service id, $2: the keys of the batch. "p" is the stored state; field names are the state records'
+    // (camelCase, enums by name) as JsonGrainStateSerializer writes them.
+    private static readonly Dictionary<string, Projection> Projections = new()
     {
-        if (!Tables.TryGetValue(change.StateName, out var table)) return null;
-        if (change.Payload is null) return Command($"DELETE FROM {table} WHERE id = $1", change.Key);
-        return change.StateName switch
-        {
-            "listing" => Listing(Read<ListingState>(change.Payload)),
-            "user" => User(Read<UserState>(change.Payload)),
-            _ => Platform(Read<PlatformState>(change.Payload)),
-        };
-    }
-
-    private static T Read<T>(string payload) => JsonSerializer.Deserialize<T>(payload, BashuJson.Options)!;
-
-    private static NpgsqlBatchCommand Listing(ListingState listing)
-    {
-        var c = listing.Content!;
-        return Command("""
-            INSERT INTO rm_listing (id, kind, status, region, city, platform_id, owner_id, title, title_en, summary,
+        ["listing"] = new("rm_listing", """
+            INSERT INTO rm_listing AS r (id, kind, status, region, city, platform_id, owner_id, title, title_en, summary,
                 field, industry_code, ipc_class, trl, price_model, price_amount_cny, keywords, expires_on, version,
                 created_at, updated_at, published_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+            SELECT s.grain_key, c->>'kind', p->>'status', c->>'region', c->>'city', c->>'platformId', p->>'ownerId',
+                   c->>'title', c->>'titleEn', c->>'summary', c->>'field', c->>'industryCode', c->>'ipcClass',
+                   (c->>'trl')::integer, c->>'priceModel', (c->>'priceAmountCny')::numeric,
+                   coalesce(ARRAY(SELECT jsonb_array_elements_text(c->'keywords')), '{}'), (c->>'expiresOn')::date,
+                   (p->>'version')::integer, (p->>'createdAt')::timestamptz, (p->>'updatedAt')::timestamptz,
+                   (p->>'publishedAt')::timestamptz
+              FROM grain_state s, LATERAL (SELECT s.payload AS p, s.payload->'content' AS c) state
+             WHERE s.service_id = $1 AND s.state_name = 'listing' AND s.grain_key = ANY($2) AND s.payload IS NOT NULL
             ON CONFLICT (id) DO UPDATE SET
                 kind = EXCLUDED.kind, status = EXCLUDED.status, region = EXCLUDED.region, city = EXCLUDED.city,
                 platform_id = EXCLUDED.platform_id, owner_id = EXCLUDED.owner_id, title = EXCLUDED.title,
@@ -51,46 +37,54 @@ internal static class ReadModelRows
                 price_model = EXCLUDED.price_model, price_amount_cny = EXCLUDED.price_amount_cny,
                 keywords = EXCLUDED.keywords, expires_on = EXCLUDED.expires_on, version = EXCLUDED.version,
                 created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, published_at = EXCLUDED.published_at
-            WHERE rm_listing.version < EXCLUDED.version
-            """,
-            listing.Id, c.Kind!.Value.ToString(), listing.Status.ToString(), c.Region!.Value.Code(), c.City,
-            c.PlatformId!, listing.OwnerId, c.Title!, c.TitleEn, c.Summary!, c.Field!.Value.ToString(), c.IndustryCode,
-            c.IpcClass, c.Trl!.Value, c.PriceModel!.Value.ToString(), c.PriceAmountCny, (c.Keywords ?? []).ToArray(),
-            c.ExpiresOn, listing.Version, listing.CreatedAt, listing.UpdatedAt, listing.PublishedAt);
+            WHERE r.version < EXCLUDED.version
+            """),
+        ["user"] = new("rm_user", """
+            INSERT INTO rm_user AS r (id, display_name, role, region, organization, city, version, created_at)
+            SELECT s.grain_key, p->>'displayName', p->>'role', p->>'region', p->>'organization', p->>'city',
+                   (p->>'version')::integer, (p->>'createdAt')::timestamptz
+              FROM grain_state s, LATERAL (SELECT s.payload AS p) state
+             WHERE s.service_id = $1 AND s.state_name = 'user' AND s.grain_key = ANY($2) AND s.payload IS NOT NULL
+            ON CONFLICT (id) DO UPDATE SET
+                display_name = EXCLUDED.display_name, role = EXCLUDED.role, region = EXCLUDED.region,
+                organization = EXCLUDED.organization, city = EXCLUDED.city, version = EXCLUDED.version
+            WHERE r.version < EXCLUDED.version
+            """),
+        ["platform"] = new("rm_platform", """
+            INSERT INTO rm_platform AS r (id, name, name_en, kind, home_region, url, version, created_at)
+            SELECT s.grain_key, p->>'name', p->>'nameEn', p->>'kind', p->>'homeRegion', p->>'url',
+                   (p->>'version')::integer, (p->>'createdAt')::timestamptz
+              FROM grain_state s, LATERAL (SELECT s.payload AS p) state
+             WHERE s.service_id = $1 AND s.state_name = 'platform' AND s.grain_key = ANY($2) AND s.payload IS NOT NULL
+            ON CONFLICT (id) DO UPDATE SET
+                name = EXCLUDED.name, name_en = EXCLUDED.name_en, kind = EXCLUDED.kind,
+                home_region = EXCLUDED.home_region, url = EXCLUDED.url, version = EXCLUDED.version
+            WHERE r.version < EXCLUDED.version
+            """),
+    };
+
+    /// <summary>The statements that bring the read model up to date with these entities' stored state.</summary>
+    public static IEnumerable<NpgsqlBatchCommand> For(string serviceId, IEnumerable<Change> changes)
+    {
+        foreach (var entities in changes.GroupBy(c => c.StateName))
+        {
+            if (!Projections.TryGetValue(entities.Key, out var projection)) continue;
+            var keys = entities.Select(c => c.Key).Distinct().ToArray();
+            yield return Command(projection.Upsert, serviceId, keys);
+            yield return Command($"""
+                DELETE FROM {projection.Table} r
+                 WHERE r.id = ANY($2)
+                   AND NOT EXISTS (SELECT 1 FROM grain_state s WHERE s.service_id = $1 AND s.state_name = '{entities.Key}'
+                                      AND s.grain_key = r.id AND s.payload IS NOT NULL)
+                """, serviceId, keys);
+        }
     }
 
-    private static NpgsqlBatchCommand User(UserState user) => Command("""
-        INSERT INTO rm_user (id, display_name, role, region, organization, city, version, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-        ON CONFLICT (id) DO UPDATE SET
-            display_name = EXCLUDED.display_name, role = EXCLUDED.role, region = EXCLUDED.region,
-            organization = EXCLUDED.organization, city = EXCLUDED.city, version = EXCLUDED.version
-        WHERE rm_user.version < EXCLUDED.version
-        """,
-        user.Id, user.DisplayName, user.Role.ToString(), user.Region.Code(), user.Organization, user.City, user.Version, user.CreatedAt);
-
-    private static NpgsqlBatchCommand Platform(PlatformState platform) => Command("""
-        INSERT INTO rm_platform (id, name, name_en, kind, home_region, url, version, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-        ON CONFLICT (id) DO UPDATE SET
-            name = EXCLUDED.name, name_en = EXCLUDED.name_en, kind = EXCLUDED.kind,
-            home_region = EXCLUDED.home_region, url = EXCLUDED.url, version = EXCLUDED.version
-        WHERE rm_platform.version < EXCLUDED.version
-        """,
-        platform.Id, platform.Name, platform.NameEn, platform.Kind.ToString(), platform.HomeRegion.Code(), platform.Url,
-        platform.Version, platform.CreatedAt);
-
-    private static NpgsqlBatchCommand Command(string sql, params object?[] values)
+    private static NpgsqlBatchCommand Command(string sql, string serviceId, string[] keys)
     {
         var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(value switch
-            {
-                null => new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Unknown },
-                _ => new NpgsqlParameter { Value = value },
-            });
-        }
+        command.Parameters.Add(new NpgsqlParameter { Value = serviceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = keys, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         return command;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using BashuCloud.Regions;
 using UserDecision = BashuCloud.Decision<BashuCloud.Users.UserState, BashuCloud.Users.UserView>;
 
@@ -15,7 +16,7 @@ internal sealed record UserState
     public int Version { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
 
-    public bool Exists => Version > 0;
+    [JsonIgnore] public bool Exists => Version > 0;
 
     public UserView ToView() => new(Id, DisplayName, Role, Region, Organization, City, Version, CreatedAt);
 
