@@ -192,6 +192,8 @@ public static partial class Benchmark
         text.AppendLine("|---|---|---|---|---|");
         foreach (var (phase, usage) in cpu) text.AppendLine($"| {phase} | {usage.Load:F1} | {usage.Silos:F1} | {usage.Api:F1} | {usage.Rest:F1} |");
         text.AppendLine();
+        text.AppendLine("Reading these numbers: a listing write through the grain does more than the ceiling's one-row upsert. It travels client → gateway silo → the listing's home silo; the grain serialises its state; PostgreSQL writes the state row and a change-log row in one transaction, and the read-model projection then writes the typed row (three indexes). The CPU table shows where the time goes: on two cores shared by every process, PostgreSQL's share per write is several times the ceiling's, and the silos' share is of the same order. Warm reads pay for a hop from the API process to a silo process and back, which the constant endpoint does not.");
+        text.AppendLine();
         text.AppendLine("How it is measured (bench/BashuCloud.Bench): closed loops of concurrent callers for a fixed time; the two HTTP measurements alternate twice (A B A B) so that drift on the machine hits both alike. The load generator runs on the same two cores as PostgreSQL, both silos and the API.");
         return text.ToString();
     }
