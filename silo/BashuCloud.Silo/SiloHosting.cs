@@ -22,7 +22,9 @@ public static class SiloHosting
             NoResetOnClose = true,
             MaxAutoPrepare = 32,
         }.ConnectionString;
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        // One pool for Orleans' providers and the projection alike.
+        var database = NpgsqlDataSource.Create(connectionString);
+        builder.Services.AddSingleton(database);
 
         builder.UseOrleans(silo =>
         {
@@ -36,18 +38,18 @@ public static class SiloHosting
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = Invariant;
-                o.ConnectionString = connectionString;
+                o.DataSource = database;
             });
             silo.AddAdoNetGrainStorage(StorageNames.Main, o =>
             {
                 o.Invariant = Invariant;
-                o.ConnectionString = connectionString;
+                o.DataSource = database;
                 o.GrainStorageSerializer = new JsonGrainStateSerializer();
             });
             silo.UseAdoNetReminderService(o =>
             {
                 o.Invariant = Invariant;
-                o.ConnectionString = connectionString;
+                o.DataSource = database;
             });
             silo.Configure<ClusterMembershipOptions>(ClusterTimings.Membership);
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ClusterTimings.ResponseTimeout);
