@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+using BashuCloud.Api.Listings;
+using BashuCloud.Api.Platforms;
+using BashuCloud.Api.Users;
+
+namespace BashuCloud.Api.Infrastructure;
+
+/// <summary>Source-generated serializers for the responses on hot paths: no reflection per request.</summary>
+[JsonSerializable(typeof(ListingResponse))]
+[JsonSerializable(typeof(Page<ListingSummary>))]
+[JsonSerializable(typeof(UserResponse))]
+[JsonSerializable(typeof(PlatformResponse))]
+[JsonSerializable(typeof(IReadOnlyList<PlatformResponse>))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;
