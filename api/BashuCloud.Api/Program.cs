@@ -4,7 +4,8 @@ using BashuCloud.Api.Listings;
 using BashuCloud.Api.Platforms;
 using BashuCloud.Api.Users;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json lives next to the binary, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddBashuDatabase();
 builder.AddBashuClusterClient();
 builder.AddBashuErrors();

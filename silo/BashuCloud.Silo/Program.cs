@@ -1,6 +1,7 @@
 using BashuCloud.Silo;
 
-var builder = Host.CreateApplicationBuilder(args);
+// appsettings.json lives next to the binary, wherever the process is started from.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddBashuSilo();
 builder.AddBashuTelemetry();
 await builder.Build().RunAsync();
