@@ -30,6 +30,14 @@ public static class Problems
 
     public static IResult Status(int status, string detail) => TypedResults.Problem(detail, statusCode: status, title: Errors.TitleFor(status));
 
+    /// <summary>
+    /// A new entity's id carries its home region, so a body without one is refused (422, as the grain would)
+    /// before an id can be made.
+    /// </summary>
+    public static IResult RegionRequired() =>
+        Validation(new Dictionary<string, string[]> { ["region"] = ["必填：sichuan 或 chongqing (required)"] },
+            StatusCodes.Status422UnprocessableEntity, "内容不符合要求 (the content is invalid)");
+
     /// <summary>A query or header the caller got wrong: 400 with the field that is wrong.</summary>
     public static IResult Invalid(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] }, StatusCodes.Status400BadRequest, message);

@@ -71,8 +71,7 @@ public static class ListingEndpoints
 
     private static async Task<IResult> CreateListing(ListingDraft draft, ClaimsPrincipal user, IGrainFactory grains, HttpResponse response)
     {
-        // The id carries the home region, so it is needed before the grain can be asked.
-        if (draft.Region is not { } region) return Problems.From(Outcome<ListingView>.Invalid(new Dictionary<string, string[]> { ["region"] = ["必填：sichuan 或 chongqing (required)"] }));
+        if (draft.Region is not { } region) return Problems.RegionRequired();
         var actor = user.RequireActor();
         var id = BashuId.New(region);
         var outcome = await grains.GetGrain<IListingGrain>(id).CreateAsync(new ListingCreation(draft, actor.PrincipalId), actor);

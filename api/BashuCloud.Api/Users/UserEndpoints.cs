@@ -27,10 +27,7 @@ public static class UserEndpoints
     private static async Task<IResult> RegisterUser(
         UserRegistration registration, ClaimsPrincipal user, IGrainFactory grains, ApiKeyStore keys, HttpResponse response, CancellationToken cancellationToken)
     {
-        if (registration.Region is not { } region)
-        {
-            return Problems.From(Outcome<UserView>.Invalid(new Dictionary<string, string[]> { ["region"] = ["必填：sichuan 或 chongqing (required)"] }));
-        }
+        if (registration.Region is not { } region) return Problems.RegionRequired();
         var id = BashuId.New(region);
         var outcome = await grains.GetGrain<IUserGrain>(id).RegisterAsync(registration, user.RequireActor());
         if (!outcome.Succeeded) return Problems.From(outcome);
