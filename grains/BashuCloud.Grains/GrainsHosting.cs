@@ -1,8 +1,13 @@
 using BashuCloud.Placement;
 using BashuCloud.Projections;
 using BashuCloud.Regions;
+using BashuCloud.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace BashuCloud;
@@ -15,6 +20,24 @@ public static class GrainsHosting
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRegion.MetadataKey] = region.Code() });
         silo.AddPlacementDirector<RegionalPlacement, RegionalPlacementDirector>();
         silo.Services.TryAddSingleton(TimeProvider.System);
+        return silo;
+    }
+
+    /// <summary>
+    /// Grain state in PostgreSQL, written with group commit (needs an NpgsqlDataSource and GrainStorageOptions).
+    /// </summary>
+    public static ISiloBuilder AddBashuGrainStorage(this ISiloBuilder silo)
+    {
+        silo.Services.AddSingleton(services =>
+        {
+            var options = services.GetRequiredService<IOptions<GrainStorageOptions>>().Value;
+            return new GroupCommit(services.GetRequiredService<NpgsqlDataSource>(),
+                services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId, options.Writers, options.MaxBatch);
+        });
+        silo.Services.AddGrainStorage(StorageNames.Main, (services, _) => new PostgresGrainStorage(
+            services.GetRequiredService<NpgsqlDataSource>(),
+            services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+            services.GetRequiredService<GroupCommit>()));
         return silo;
     }
 

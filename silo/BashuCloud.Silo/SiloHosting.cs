@@ -14,9 +14,9 @@ public static class SiloHosting
     public static HostApplicationBuilder AddBashuSilo(this HostApplicationBuilder builder)
     {
         var settings = SiloSettings.Load(builder.Configuration);
-        // Orleans' queries leave no session state behind, so pooled connections need no DISCARD ALL on return,
-        // which would also throw away our plpgsql functions' cached plans on every call (measured: half the
-        // write throughput). Orleans does not prepare its statements; Npgsql prepares the frequent ones.
+        // Our queries and Orleans' leave no session state behind, so pooled connections need no DISCARD ALL on
+        // return, which would also throw away our plpgsql functions' cached plans on every call (measured: half
+        // the write throughput). Npgsql prepares the frequent statements.
         var connectionString = new NpgsqlConnectionStringBuilder(builder.Configuration.GetConnectionString("Bashu"))
         {
             NoResetOnClose = true,
@@ -40,12 +40,7 @@ public static class SiloHosting
                 o.Invariant = Invariant;
                 o.DataSource = database;
             });
-            silo.AddAdoNetGrainStorage(StorageNames.Main, o =>
-            {
-                o.Invariant = Invariant;
-                o.DataSource = database;
-                o.GrainStorageSerializer = new JsonGrainStateSerializer();
-            });
+            silo.AddBashuGrainStorage();
             silo.UseAdoNetReminderService(o =>
             {
                 o.Invariant = Invariant;
@@ -56,6 +51,8 @@ public static class SiloHosting
             silo.AddBashuGrains(settings.HomeRegion);
         });
 
+        builder.Services.AddOptions<GrainStorageOptions>().BindConfiguration(GrainStorageOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ProjectionOptions>().BindConfiguration(ProjectionOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddReadModelProjection();

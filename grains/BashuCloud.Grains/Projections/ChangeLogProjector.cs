@@ -106,7 +106,7 @@ internal sealed partial class ChangeLogProjector(
     {
         // Only changes of finished transactions (below the snapshot's xmin): nothing can still appear before them.
         await using var command = new NpgsqlCommand("""
-            SELECT c.tx::text, c.seq, c.state_name, c.grain_key
+            SELECT c.tx::text, c.seq, c.state_name, c.grain_key, c.deleted
               FROM change_log c
              WHERE c.service_id = $1
                AND (c.tx, c.seq) > ($2::xid8, $3)
@@ -122,7 +122,7 @@ internal sealed partial class ChangeLogProjector(
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            changes.Add(new Change(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3)));
+            changes.Add(new Change(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4)));
         }
         return changes;
     }
@@ -137,5 +137,5 @@ internal sealed partial class ChangeLogProjector(
     private partial void LogFailed(Exception exception);
 }
 
-/// <summary>One change-log row: which entity changed, at which position of the log.</summary>
-internal sealed record Change(string Tx, long Seq, string StateName, string Key);
+/// <summary>One change-log row: which entity changed (and whether its state was cleared), at which position of the log.</summary>
+internal sealed record Change(string Tx, long Seq, string StateName, string Key, bool Deleted);

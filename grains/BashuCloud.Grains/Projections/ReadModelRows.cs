@@ -71,12 +71,15 @@ internal static class ReadModelRows
             if (!Projections.TryGetValue(entities.Key, out var projection)) continue;
             var keys = entities.Select(c => c.Key).Distinct().ToArray();
             yield return Command(projection.Upsert, serviceId, keys);
+            // Only an entity with a tombstone in this batch can have left; the others need no look.
+            var cleared = entities.Where(c => c.Deleted).Select(c => c.Key).Distinct().ToArray();
+            if (cleared.Length == 0) continue;
             yield return Command($"""
                 DELETE FROM {projection.Table} r
                  WHERE r.id = ANY($2)
                    AND NOT EXISTS (SELECT 1 FROM grain_state s WHERE s.service_id = $1 AND s.state_name = '{entities.Key}'
                                       AND s.grain_key = r.id AND s.payload IS NOT NULL)
-                """, serviceId, keys);
+                """, serviceId, cleared);
         }
     }
 

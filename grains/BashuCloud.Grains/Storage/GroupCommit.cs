@@ -1,0 +1,110 @@
+using System.Threading.Channels;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace BashuCloud.Storage;
+
+/// <summary>
+/// Writes the state changes of many grains in one call and one transaction (group commit). A grain's write
+/// waits in a queue only while earlier batches are being committed; each of a few writers takes everything
+/// queued, so the batch grows with the load and a lone write goes out at once. Every caller is answered only
+/// after the transaction holding its change has committed, so an acknowledged write is durable.
+/// Measured on 2 cores: one transaction per write spent several times the CPU of the state row itself in
+/// PostgreSQL (parse, plan, commit, WAL flush) and in the silo (a connection and a round trip per write).
+/// </summary>
+internal sealed class GroupCommit : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource database;
+    private readonly string serviceId;
+    private readonly int maxBatch;
+    private readonly Channel<PendingChange> queue = Channel.CreateUnbounded<PendingChange>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Task[] writers;
+
+    public GroupCommit(NpgsqlDataSource database, string serviceId, int writers, int maxBatch)
+    {
+        this.database = database;
+        this.serviceId = serviceId;
+        this.maxBatch = maxBatch;
+        this.writers = Enumerable.Range(0, writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+    }
+
+    /// <summary>
+    /// Writes one grain's state (JSON, or null to clear it) if the stored version is still
+    /// <paramref name="expectedVersion"/> (null: no row yet). Returns the new version, or null when the
+    /// stored version was another (the caller's state is stale and nothing was written).
+    /// </summary>
+    public Task<int?> WriteAsync(string stateName, string key, int? expectedVersion, string? payload)
+    {
+        var change = new PendingChange(stateName, key, expectedVersion, payload);
+        if (!queue.Writer.TryWrite(change)) throw new InvalidOperationException("Grain storage is shutting down; the write was not taken.");
+        return change.Written.Task;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<PendingChange>(maxBatch);
+        // A change of a grain already in the batch waits for the next one: one statement may touch a row once.
+        var deferred = new Queue<PendingChange>();
+        var keys = new HashSet<(string, string)>();
+        while (deferred.Count > 0 || await queue.Reader.WaitToReadAsync())
+        {
+            keys.Clear();
+            for (var carried = deferred.Count; carried > 0 && batch.Count < maxBatch; carried--)
+            {
+                var waiting = deferred.Dequeue();
+                if (keys.Add((waiting.StateName, waiting.Key))) batch.Add(waiting);
+                else deferred.Enqueue(waiting);
+            }
+            while (batch.Count < maxBatch && queue.Reader.TryRead(out var change))
+            {
+                if (keys.Add((change.StateName, change.Key))) batch.Add(change);
+                else deferred.Enqueue(change);
+            }
+            if (batch.Count == 0) continue;
+            await CommitAsync(batch);
+            batch.Clear();
+        }
+    }
+
+    private async Task CommitAsync(List<PendingChange> batch)
+    {
+        // Rows in key order: two concurrent batches that share a row (a grain briefly active twice during a
+        // failover) then wait for each other instead of deadlocking.
+        batch.Sort(static (a, b) => string.CompareOrdinal(a.StateName, b.StateName) is var c and not 0 ? c : string.CompareOrdinal(a.Key, b.Key));
+        try
+        {
+            var written = new Dictionary<(string, string), int>(batch.Count);
+            await using (var command = database.CreateCommand(
+                "SELECT written_state_name, written_key, written_version FROM bashu_write_grain_states($1, $2, $3, $4, $5)"))
+            {
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = serviceId });
+                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(c => c.StateName)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(c => c.Key)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter<int?[]> { TypedValue = [.. batch.Select(c => c.ExpectedVersion)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+                command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. batch.Select(c => c.Payload)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                await using var reader = await command.ExecuteReaderAsync();
+                while (await reader.ReadAsync()) written[(reader.GetString(0), reader.GetString(1))] = reader.GetInt32(2);
+            }
+            foreach (var change in batch)
+            {
+                change.Written.SetResult(written.TryGetValue((change.StateName, change.Key), out var version) ? version : null);
+            }
+        }
+        catch (Exception exception)
+        {
+            // Not committed (or not known to be): every caller hears the failure; none is acknowledged.
+            foreach (var change in batch) change.Written.TrySetException(exception);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        queue.Writer.TryComplete();
+        await Task.WhenAll(writers);
+    }
+
+    private sealed record PendingChange(string StateName, string Key, int? ExpectedVersion, string? Payload)
+    {
+        public TaskCompletionSource<int?> Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
