@@ -1,4 +1,5 @@
 using System.Net;
+using BashuCloud.Listings;
 using BashuCloud.Projections;
 using BashuCloud.Storage;
 using Npgsql;
@@ -51,6 +52,11 @@ public static class SiloHosting
             silo.AddBashuGrains(settings.HomeRegion);
         });
 
+        builder.Services.AddOptions<ReadLeaseOptions>().BindConfiguration(ReadLeaseOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.Duration < ClusterTimings.FastestDeathDeclaration,
+                $"Bashu:ReadLeases:Duration must be shorter than the fastest death declaration ({ClusterTimings.FastestDeathDeclaration}).")
+            .ValidateOnStart();
         builder.Services.AddOptions<GrainStorageOptions>().BindConfiguration(GrainStorageOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ProjectionOptions>().BindConfiguration(ProjectionOptions.Section)
@@ -72,10 +78,19 @@ public static class ClusterTimings
 {
     public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(10);
 
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+    private const int NumMissedProbesLimit = 2;
+
+    /// <summary>
+    /// The soonest a silo that stopped answering can be declared dead (probes go out once per probe timeout and
+    /// the limit of them must be missed), so the soonest its grains can be activated elsewhere.
+    /// </summary>
+    public static TimeSpan FastestDeathDeclaration => ProbeTimeout * (NumMissedProbesLimit - 1);
+
     public static void Membership(ClusterMembershipOptions o)
     {
-        o.ProbeTimeout = TimeSpan.FromSeconds(2);
-        o.NumMissedProbesLimit = 2;
+        o.ProbeTimeout = ProbeTimeout;
+        o.NumMissedProbesLimit = NumMissedProbesLimit;
         o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
         o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
         o.NumMissedTableIAmAliveLimit = 3;

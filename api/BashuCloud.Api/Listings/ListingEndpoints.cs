@@ -12,6 +12,13 @@ public static class ListingEndpoints
     private const int DefaultLimit = 20;
     private const int MaxLimit = 100;
 
+    /// <summary>The read cache that answers GET /api/v1/listings/{id} while the listing's grain lends it.</summary>
+    public static WebApplicationBuilder AddListingReadCache(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ListingReadCache>();
+        return builder;
+    }
+
     public static RouteGroupBuilder MapListingEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/listings").WithTags("Listings").ProducesCommonProblems();
@@ -59,14 +66,14 @@ public static class ListingEndpoints
         return TypedResults.Ok(await queries.PageAsync(filter, limit ?? DefaultLimit, afterId, cancellationToken));
     }
 
-    private static async Task<IResult> GetListing(string id, ClaimsPrincipal user, IGrainFactory grains, HttpResponse response)
+    private static async Task<IResult> GetListing(string id, ClaimsPrincipal user, ListingReadCache listings, HttpResponse response)
     {
-        if (!BashuId.IsValid(id) || await grains.GetGrain<IListingGrain>(id).GetAsync() is not { } listing || !ListingVisibility.CanSee(listing, user.ToActor()))
+        if (!BashuId.IsValid(id) || await listings.GetAsync(id) is not { } listing || !ListingVisibility.CanSee(listing.View, user.ToActor()))
         {
             return NotFound(id);
         }
-        Versions.SetETag(response, listing.Version);
-        return TypedResults.Ok(listing.ToResponse());
+        Versions.SetETag(response, listing.View.Version);
+        return TypedResults.Bytes(listing.Json, "application/json; charset=utf-8");
     }
 
     private static async Task<IResult> CreateListing(ListingDraft draft, ClaimsPrincipal user, IGrainFactory grains, HttpResponse response)

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace BashuCloud.Listings;
 
 /// <summary>One listing, keyed by its id ("sichuan-01J…"); the single writer of its state.</summary>
@@ -6,7 +8,11 @@ public interface IListingGrain : IGrainWithStringKey
 {
     [Alias("create")] Task<Outcome<ListingView>> CreateAsync(ListingCreation creation, Actor actor);
 
-    [Alias("get")] Task<ListingView?> GetAsync();
+    // Reads interleave with each other (never with a write, whose state is not acknowledged until it is stored).
+    [Alias("get"), ReadOnly] Task<ListingView?> GetAsync();
+
+    /// <summary>The listing for a read cache, lent until the lease runs out or is revoked by a change.</summary>
+    [Alias("lease"), ReadOnly] Task<ListingLease> LeaseAsync(IListingReadCache cache, int? cachedVersion);
 
     [Alias("update")] Task<Outcome<ListingView>> UpdateAsync(ListingDraft draft, int? expectedVersion, Actor actor);
 

@@ -1,5 +1,6 @@
 using BashuCloud.Listings;
 using BashuCloud.Regions;
+using Orleans.Concurrency;
 
 namespace BashuCloud.Platforms;
 
@@ -53,5 +54,6 @@ public interface IPlatformGrain : IGrainWithStringKey
 {
     [Alias("register")] Task<Outcome<PlatformView>> RegisterAsync(PlatformRegistration registration, Actor actor);
 
-    [Alias("get")] Task<PlatformView?> GetAsync();
+    // Reads interleave with each other (never with a write, whose state is not acknowledged until it is stored).
+    [Alias("get"), ReadOnly] Task<PlatformView?> GetAsync();
 }

@@ -1,4 +1,5 @@
 using BashuCloud.Regions;
+using Orleans.Concurrency;
 
 namespace BashuCloud.Users;
 
@@ -47,5 +48,6 @@ public interface IUserGrain : IGrainWithStringKey
 {
     [Alias("register")] Task<Outcome<UserView>> RegisterAsync(UserRegistration registration, Actor actor);
 
-    [Alias("get")] Task<UserView?> GetAsync();
+    // Reads interleave with each other (never with a write, whose state is not acknowledged until it is stored).
+    [Alias("get"), ReadOnly] Task<UserView?> GetAsync();
 }

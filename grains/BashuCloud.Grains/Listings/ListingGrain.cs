@@ -1,14 +1,18 @@
 using BashuCloud.Placement;
 using BashuCloud.Platforms;
 using BashuCloud.Storage;
+using Microsoft.Extensions.Options;
 
 namespace BashuCloud.Listings;
 
 [GrainType("listing"), RegionalPlacement]
 internal sealed class ListingGrain(
     [PersistentState("listing", StorageNames.Main)] IPersistentState<ListingState> state,
-    TimeProvider clock) : Grain, IListingGrain
+    TimeProvider clock,
+    IOptions<ReadLeaseOptions> leaseOptions) : Grain, IListingGrain
 {
+    private readonly ReadLeases _leases = new(clock, leaseOptions.Value.Duration);
+
     private ListingState Current => state.State;
 
     private DateTimeOffset Now => clock.GetUtcNow();
@@ -23,23 +27,40 @@ internal sealed class ListingGrain(
                 ["platformId"] = [$"未知平台 {platformId} (unknown platform)"],
             });
         }
-        return await state.Commit(Current.Create(this.GetPrimaryKeyString(), creation, actor, Now), this);
+        return await Commit(Current.Create(this.GetPrimaryKeyString(), creation, actor, Now));
     }
 
     public Task<ListingView?> GetAsync() => Task.FromResult(Current.Exists ? Current.ToView() : null);
 
+    public Task<ListingLease> LeaseAsync(IListingReadCache cache, int? cachedVersion) => Task.FromResult(
+        !Current.Exists ? new ListingLease(null, false, TimeSpan.Zero)
+        : cachedVersion == Current.Version ? new ListingLease(null, true, _leases.Lend(cache))
+        : new ListingLease(Current.ToView(), false, _leases.Lend(cache)));
+
     public Task<Outcome<ListingView>> UpdateAsync(ListingDraft draft, int? expectedVersion, Actor actor) =>
-        state.Commit(Current.Update(draft, expectedVersion, actor, Now), this);
+        Commit(Current.Update(draft, expectedVersion, actor, Now));
 
     public Task<Outcome<ListingView>> SubmitAsync(int? expectedVersion, Actor actor) =>
-        state.Commit(Current.Submit(expectedVersion, actor, Now), this);
+        Commit(Current.Submit(expectedVersion, actor, Now));
 
     public Task<Outcome<ListingView>> ApproveAsync(int? expectedVersion, Actor actor) =>
-        state.Commit(Current.Approve(expectedVersion, actor, Now), this);
+        Commit(Current.Approve(expectedVersion, actor, Now));
 
     public Task<Outcome<ListingView>> RejectAsync(string reason, int? expectedVersion, Actor actor) =>
-        state.Commit(Current.Reject(reason, expectedVersion, actor, Now), this);
+        Commit(Current.Reject(reason, expectedVersion, actor, Now));
 
     public Task<Outcome<ListingView>> WithdrawAsync(string? reason, int? expectedVersion, Actor actor) =>
-        state.Commit(Current.Withdraw(reason, expectedVersion, actor, Now), this);
+        Commit(Current.Withdraw(reason, expectedVersion, actor, Now));
+
+    /// <summary>Stores the decision, then revokes the read caches' leases, then answers.</summary>
+    private async Task<Outcome<ListingView>> Commit(Decision<ListingState, ListingView> decision)
+    {
+        var outcome = await state.Commit(decision, this);
+        if (outcome.Succeeded) await _leases.RevokeAsync(this.GetPrimaryKeyString(), outcome.Value!.Version);
+        return outcome;
+    }
+
+    // The next activation (here or on another silo) knows nothing of this one's leases: end them first.
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        _leases.RevokeAsync(this.GetPrimaryKeyString(), Current.Version);
 }

@@ -15,6 +15,7 @@ public class PlatformProcesses : IAsyncLifetime
     public const string AdminKey = "bk_admin_tests_0123456789abcdef";
 
     private readonly List<PlatformProcess> _silos = [];
+    private readonly List<PlatformProcess> _apis = [];
     private PlatformProcess? _api;
 
     public string ClusterId { get; } = $"test-{Guid.NewGuid():N}"[..16];
@@ -34,13 +35,40 @@ public class PlatformProcesses : IAsyncLifetime
         Database = await TestDatabase.CreateAsync();
         StartSilo("sichuan");
         StartSilo("chongqing");
-        var apiPort = FreePort();
-        _api = PlatformProcess.Start(Repository.ApiDll, $"{ClusterId}-api", LogDirectory, Environment(new()
+        (_api, Http) = StartApiProcess("api");
+        await WaitForSilosAsync(2);
+    }
+
+    /// <summary>Another API process of the same cluster (as behind a load balancer); ready when this returns.</summary>
+    public async Task<HttpClient> StartApiAsync()
+    {
+        var (process, http) = StartApiProcess($"api-{_apis.Count + 2}");
+        _apis.Add(process);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"The API process exited: {process.Tail()}");
+            try
+            {
+                using var response = await http.GetAsync("/health/ready");
+                if (response.StatusCode == HttpStatusCode.OK) return http;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"The API process did not become ready: {process.Tail()}");
+    }
+
+    private (PlatformProcess Process, HttpClient Http) StartApiProcess(string name)
+    {
+        var port = FreePort();
+        var process = PlatformProcess.Start(Repository.ApiDll, $"{ClusterId}-{name}", LogDirectory, Environment(new()
         {
             ["BASHU_ADMIN_KEY"] = AdminKey,
-        }), "--urls", $"http://127.0.0.1:{apiPort}");
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}"), Timeout = TimeSpan.FromSeconds(30) };
-        await WaitForSilosAsync(2);
+        }), "--urls", $"http://127.0.0.1:{port}");
+        return (process, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) });
     }
 
     /// <summary>Starts a silo process of a region; returns its name ("sichuan-40123").</summary>
@@ -109,6 +137,7 @@ public class PlatformProcesses : IAsyncLifetime
     {
         Http?.Dispose();
         _api?.Kill();
+        foreach (var api in _apis) api.Kill();
         foreach (var silo in _silos) silo.Kill();
         if (Database is not null) await Database.DisposeAsync();
     }
