@@ -18,6 +18,7 @@ public static class GrainsHosting
     public static ISiloBuilder AddBashuGrains(this ISiloBuilder silo, Region region)
     {
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRegion.MetadataKey] = region.Code() });
+        silo.Services.AddSingleton<SiloRegions>();
         silo.AddPlacementDirector<RegionalPlacement, RegionalPlacementDirector>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         return silo;

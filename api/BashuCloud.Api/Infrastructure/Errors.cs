@@ -20,6 +20,7 @@ public static class Errors
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
         });
         builder.Services.AddExceptionHandler<BadRequestHandler>();
+        builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             BashuJson.Configure(o.SerializerOptions);
@@ -58,6 +59,36 @@ public static class Errors
     private sealed class BodyLimit(IOptions<ApiSettings> settings) : IConfigureOptions<KestrelServerOptions>
     {
         public void Configure(KestrelServerOptions options) => options.Limits.MaxRequestBodySize = settings.Value.MaxRequestBodyBytes;
+    }
+
+    /// <summary>
+    /// A grain that could not be reached in time (its silo died, the cluster is failing over, the call timed out)
+    /// is a 503 with Retry-After, not a 500: the caller may retry. A write's outcome is then unknown; a retry with
+    /// the same If-Match is safe, since it gets 412 if the first attempt did land.
+    /// </summary>
+    private sealed class ClusterUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+        {
+            if (exception is not (OrleansMessageRejectionException or TimeoutException or ClientNotAvailableException
+                or GatewayTooBusyException or Orleans.Runtime.Messaging.ConnectionFailedException))
+            {
+                return false;
+            }
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = "1";
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                Exception = exception,
+                ProblemDetails =
+                {
+                    Status = StatusCodes.Status503ServiceUnavailable,
+                    Title = TitleFor(StatusCodes.Status503ServiceUnavailable),
+                    Detail = "集群正在切换，请稍后重试；写操作的结果未知，请用相同的 If-Match 重试 (the cluster is failing over: retry shortly; a write's outcome is unknown, retry it with the same If-Match)",
+                },
+            });
+        }
     }
 
     /// <summary>Turns what the caller got wrong into a 4xx problem; everything else stays a 500.</summary>

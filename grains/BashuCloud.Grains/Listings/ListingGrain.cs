@@ -9,8 +9,15 @@ namespace BashuCloud.Listings;
 internal sealed class ListingGrain(
     [PersistentState("listing", StorageNames.Main)] IPersistentState<ListingState> state,
     TimeProvider clock,
-    IOptions<ReadLeaseOptions> leaseOptions) : Grain, IListingGrain
+    IOptions<ReadLeaseOptions> leaseOptions,
+    SiloRegions regions) : Grain, IListingGrain
 {
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.ReturnHomeWhenPossible(regions);
+        return Task.CompletedTask;
+    }
+
     private readonly ReadLeases _leases = new(clock, leaseOptions.Value.Duration);
 
     private ListingState Current => state.State;

@@ -1,7 +1,5 @@
 using BashuCloud.Regions;
-using Microsoft.Extensions.Options;
 using Orleans.Placement;
-using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime.Placement;
 
 namespace BashuCloud.Placement;
@@ -30,7 +28,7 @@ public static class SiloRegion
 /// grain of a region with no known silo goes to a silo of unknown region rather than to one known to be of the
 /// wrong region: with two regions that is almost always right, and it is never worse than random.
 /// </remarks>
-internal sealed class RegionalPlacementDirector(ISiloMetadataCache metadata, IOptions<SiloMetadata> local) : IPlacementDirector
+internal sealed class RegionalPlacementDirector(SiloRegions regions) : IPlacementDirector
 {
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
@@ -38,9 +36,9 @@ internal sealed class RegionalPlacementDirector(ISiloMetadataCache metadata, IOp
         var candidates = compatible;
         if (Regions.Regions.OfKey(target.GrainIdentity.Key.ToString()!) is { } home)
         {
-            var regions = compatible.Select(silo => RegionOf(silo, context.LocalSilo)).ToArray();
-            var inRegion = compatible.Where((_, i) => regions[i] == home.Code()).ToArray();
-            var unknown = compatible.Where((_, i) => regions[i] is null).ToArray();
+            var known = compatible.Select(regions.RegionOf).ToArray();
+            var inRegion = compatible.Where((_, i) => known[i] == home.Code()).ToArray();
+            var unknown = compatible.Where((_, i) => known[i] is null).ToArray();
             candidates = inRegion.Length > 0 ? inRegion : unknown.Length > 0 ? unknown : compatible;
         }
 
@@ -49,11 +47,5 @@ internal sealed class RegionalPlacementDirector(ISiloMetadataCache metadata, IOp
             ? context.LocalSilo
             : candidates[Random.Shared.Next(candidates.Length)];
         return Task.FromResult(chosen);
-    }
-
-    private string? RegionOf(SiloAddress silo, SiloAddress localSilo)
-    {
-        var known = silo.Equals(localSilo) ? local.Value.Metadata : metadata.GetSiloMetadata(silo).Metadata;
-        return known.TryGetValue(SiloRegion.MetadataKey, out var region) ? region : null;
     }
 }

@@ -6,8 +6,15 @@ namespace BashuCloud.Platforms;
 [GrainType("platform"), RegionalPlacement]
 internal sealed class PlatformGrain(
     [PersistentState("platform", StorageNames.Main)] IPersistentState<PlatformState> state,
-    TimeProvider clock) : Grain, IPlatformGrain
+    TimeProvider clock,
+    SiloRegions regions) : Grain, IPlatformGrain
 {
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.ReturnHomeWhenPossible(regions);
+        return Task.CompletedTask;
+    }
+
     public Task<Outcome<PlatformView>> RegisterAsync(PlatformRegistration registration, Actor actor) =>
         state.Commit(state.State.Register(this.GetPrimaryKeyString(), registration, actor, clock.GetUtcNow()), this);
 

@@ -6,8 +6,15 @@ namespace BashuCloud.Users;
 [GrainType("user"), RegionalPlacement]
 internal sealed class UserGrain(
     [PersistentState("user", StorageNames.Main)] IPersistentState<UserState> state,
-    TimeProvider clock) : Grain, IUserGrain
+    TimeProvider clock,
+    SiloRegions regions) : Grain, IUserGrain
 {
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.ReturnHomeWhenPossible(regions);
+        return Task.CompletedTask;
+    }
+
     public Task<Outcome<UserView>> RegisterAsync(UserRegistration registration, Actor actor) =>
         state.Commit(state.State.Register(this.GetPrimaryKeyString(), registration, actor, clock.GetUtcNow()), this);
 

@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using BashuCloud.Listings;
+using BashuCloud.Regions;
+using BashuCloud.Tests.Support;
+using Xunit.Abstractions;
+
+namespace BashuCloud.Tests.Api;
+
+/// <summary>A platform of its own for the failover test, which kills and restarts silos.</summary>
+public sealed class FailoverPlatform : PlatformProcesses;
+
+/// <summary>
+/// Two Sichuan silos, one Chongqing silo and the API, as real processes. Under a load of edits through the API,
+/// the whole Chongqing region is killed (SIGKILL), then comes back.
+/// </summary>
+public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper output) : IClassFixture<FailoverPlatform>
+{
+    // Detection takes about 2–5 s with ClusterTimings; a call in flight to the dead silo gives up after the 5 s
+    // response timeout, and its listing is written on the next try.
+    private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(8);
+
+    [Fact]
+    public async Task A_region_dies_under_load_its_listings_are_served_by_the_other_and_go_home_when_it_returns()
+    {
+        platform.StartSilo("sichuan");
+        await platform.WaitForSilosAsync(3);
+        foreach (var region in Regions.Regions.All)
+        {
+            using var registered = await platform.SendAsync(HttpMethod.Put, $"/api/v1/platforms/{region.Code()}", new { name = region.DisplayName(), kind = "Provincial", homeRegion = region.Code() });
+        }
+        var listings = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            var region = i % 2 == 0 ? Region.Sichuan : Region.Chongqing;
+            using var created = await platform.SendAsync(HttpMethod.Post, "/api/v1/listings", Samples.Draft(region));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            listings.Add((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+        }
+        var chongqing = listings.Where(id => BashuId.RegionOf(id) == Region.Chongqing).ToArray();
+        await using var probe = await ClusterProbe.ConnectAsync(platform);
+        Assert.All(await RegionsOfAsync(probe, listings), pair => Assert.Equal(pair.Home, pair.Active));
+
+        using var load = new EditLoad(platform, listings);
+        var running = load.RunAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        var dead = platform.Silos.Single(s => s.StartsWith("chongqing", StringComparison.Ordinal));
+        platform.KillSilo(dead);
+        var killed = Stopwatch.GetTimestamp();   // the process is gone: from here on nothing it could answer counts
+        await platform.WaitForSilosAsync(2, TimeSpan.FromSeconds(30));
+        // Recovered: a write sent after the kill has been acknowledged for every listing.
+        await load.WaitUntilEveryListingIsWrittenAfterAsync(killed, TimeSpan.FromSeconds(30));
+        var recovered = Stopwatch.GetTimestamp();
+        var recovery = Stopwatch.GetElapsedTime(killed, recovered);
+        output.WriteLine($"every Chongqing listing written again {recovery.TotalSeconds:F1} s after the kill");
+        Assert.True(recovery <= RecoveryBound, $"recovery took {recovery}");
+        // While Chongqing is gone its listings live in Sichuan.
+        Assert.True(await WaitAsync(async () => (await RegionsOfAsync(probe, chongqing)).All(pair => pair.Active == Region.Sichuan), TimeSpan.FromSeconds(10)),
+            "the Chongqing listings are not active in Sichuan");
+
+        var returned = Stopwatch.GetTimestamp();
+        platform.StartSilo("chongqing");
+        await platform.WaitForSilosAsync(3);
+        var home = await WaitAsync(async () => (await RegionsOfAsync(probe, chongqing)).All(pair => pair.Active == Region.Chongqing), TimeSpan.FromSeconds(40));
+        output.WriteLine($"Chongqing listings back home {Stopwatch.GetElapsedTime(returned).TotalSeconds:F1} s after the region returned");
+        Assert.True(home, "the Chongqing listings did not move back to the Chongqing silo");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var summary = await load.StopAsync(running);
+        output.WriteLine(summary.ToString());
+        foreach (var failure in summary.Failures)
+        {
+            output.WriteLine($"failed {Stopwatch.GetElapsedTime(killed, failure.At).TotalSeconds:F1} s after the kill: {failure.Why} ({failure.Id})");
+        }
+
+        // Failures only inside the window between the kill and the recovery; none while the region came home.
+        // A failure is a 503 with problem+json (counted by status), never a 500.
+        Assert.DoesNotContain(summary.Failures, failure => failure.Why.StartsWith("500", StringComparison.Ordinal));
+        // (A call sent in the instant before the kill may fail too, hence the small margin.)
+        var margin = (long)(0.5 * Stopwatch.Frequency);
+        Assert.All(summary.Failures, failure => Assert.InRange(failure.At, killed - margin, recovered));
+        // In-flight calls end with the 5 s response timeout (plus the API's own work), not Orleans' 30 s default.
+        Assert.True(summary.LongestCall < TimeSpan.FromSeconds(8), $"a call took {summary.LongestCall}");
+        Assert.True(summary.Acknowledged.Count > 100, $"only {summary.Acknowledged.Count} writes acknowledged");
+
+        // Nothing acknowledged is lost: each acknowledged version is in the change log and in the state.
+        foreach (var (id, versions) in summary.Acknowledged.GroupBy(a => a.Id).Select(g => (g.Key, g.Select(a => a.Version).ToArray())))
+        {
+            var logged = await platform.Database.ScalarAsync<int[]>("SELECT coalesce(array_agg(version), '{}') FROM change_log WHERE state_name = 'listing' AND grain_key = $1", id);
+            Assert.Empty(versions.Except(logged));
+            Assert.True(await platform.Database.ScalarAsync<int>("SELECT version FROM grain_state WHERE state_name = 'listing' AND grain_key = $1", id) >= versions.Max());
+        }
+    }
+
+    private static async Task<(Region Home, Region? Active)[]> RegionsOfAsync(ClusterProbe probe, IEnumerable<string> ids)
+    {
+        var list = ids.ToArray();
+        var silos = await probe.SilosOfAsync(list.Select(id => probe.Grains.GetGrain<IListingGrain>(id)));
+        return [.. list.Select((id, i) => (BashuId.RegionOf(id)!.Value, silos[i] is { } name ? Regions.Regions.OfKey(name) : null))];
+    }
+
+    private static async Task<bool> WaitAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            if (await condition()) return true;
+            await Task.Delay(250);
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Edits through the API: each worker owns some listings and keeps editing them with If-Match; a failed or
+    /// unknown outcome makes it read the listing's version again before the next edit.
+    /// </summary>
+    private sealed class EditLoad(PlatformProcesses platform, IReadOnlyList<string> listings) : IDisposable
+    {
+        private const int Workers = 8;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly ConcurrentQueue<(string Id, int Version)> _acknowledged = new();
+        private readonly ConcurrentQueue<(string Id, long At, string Why)> _failures = new();
+        // When the last acknowledged write of each listing was sent.
+        private readonly ConcurrentDictionary<string, long> _lastWritten = new();
+        private long _longestCallTicks;
+
+        public Task RunAsync() => Task.WhenAll(Enumerable.Range(0, Workers).Select(worker => Task.Run(() => WorkAsync(worker))));
+
+        private async Task WorkAsync(int worker)
+        {
+            var mine = listings.Where((_, i) => i % Workers == worker).ToArray();
+            var versions = mine.ToDictionary(id => id, _ => (int?)1);
+            for (var n = 0; !_stop.IsCancellationRequested; n++)
+            {
+                var id = mine[n % mine.Length];
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    versions[id] ??= await ReadVersionAsync(id);
+                    using var request = platform.Request(HttpMethod.Put, $"/api/v1/listings/{id}",
+                        Samples.Draft(BashuId.RegionOf(id)!.Value) with { Title = $"故障切换测试 {n}" }, ifMatch: $"\"{versions[id]}\"");
+                    using var response = await platform.Http.SendAsync(request);
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        var version = int.Parse(response.Headers.ETag!.Tag.Trim('"'));
+                        _acknowledged.Enqueue((id, version));
+                        _lastWritten[id] = started;   // a write sent at this time was acknowledged
+                        versions[id] = version;
+                    }
+                    else
+                    {
+                        // 412: an earlier edit whose answer was lost did land; read the version and go on.
+                        if (response.StatusCode != HttpStatusCode.PreconditionFailed)
+                        {
+                            _failures.Enqueue((id, started, $"{(int)response.StatusCode} after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s"));
+                        }
+                        versions[id] = null;
+                    }
+                }
+                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+                {
+                    _failures.Enqueue((id, started, exception.GetType().Name));
+                    versions[id] = null;
+                }
+                var took = Stopwatch.GetTimestamp() - started;
+                if (took > Interlocked.Read(ref _longestCallTicks)) Interlocked.Exchange(ref _longestCallTicks, took);
+            }
+        }
+
+        private async Task<int?> ReadVersionAsync(string id)
+        {
+            using var response = await platform.SendAsync(HttpMethod.Get, $"/api/v1/listings/{id}");
+            return response.StatusCode == HttpStatusCode.OK ? int.Parse(response.Headers.ETag!.Tag.Trim('"')) : null;
+        }
+
+        public async Task WaitUntilEveryListingIsWrittenAfterAsync(long since, TimeSpan timeout)
+        {
+            if (!await WaitAsync(() => Task.FromResult(listings.All(id => _lastWritten.GetValueOrDefault(id) > since)), timeout))
+            {
+                throw new TimeoutException($"Not every listing was written again: {string.Join(", ", _failures.TakeLast(5))}");
+            }
+        }
+
+        public async Task<Summary> StopAsync(Task running)
+        {
+            await _stop.CancelAsync();
+            await running;
+            return new Summary([.. _acknowledged], [.. _failures.Select(f => (f.Id, f.At, f.Why))], Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _longestCallTicks)));
+        }
+
+        public void Dispose() => _stop.Dispose();
+    }
+
+    private sealed record Summary(IReadOnlyList<(string Id, int Version)> Acknowledged, IReadOnlyList<(string Id, long At, string Why)> Failures, TimeSpan LongestCall)
+    {
+        public override string ToString() =>
+            $"{Acknowledged.Count} edits acknowledged, {Failures.Count} failed ({string.Join(", ", Failures.GroupBy(f => f.Why).Select(g => $"{g.Key}: {g.Count()}"))}), longest call {LongestCall.TotalSeconds:F1} s";
+    }
+}
