@@ -9,7 +9,6 @@ using BashuCloud.Platforms;
 using BashuCloud.Regions;
 using BashuCloud.Users;
 using Npgsql;
-using Orleans.Configuration;
 
 namespace BashuCloud.Bench;
 
@@ -20,7 +19,7 @@ public static partial class Benchmark
     public static async Task<int> RunAsync(BenchSettings settings)
     {
         var duration = TimeSpan.FromSeconds(settings.Seconds);
-        using var host = await ConnectAsync(settings);
+        using var host = await ClusterConnection.ConnectAsync(settings.Database, settings.ClusterId);
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         // Reads go to published listings (what the public sees); writes to drafts, which stay drafts when edited.
         var ids = await CreateListingsAsync(grains, settings.Listings, publish: true);
@@ -40,7 +39,7 @@ public static partial class Benchmark
         Measurement? writes = null;
         CpuUsage? ceilingCpu = null, writesCpu = null;
         (long Behind, double Seconds) lag = default;
-        if (settings.Only != "reads")
+        if (settings.Only is "all" or "writes")
         {
             // Warm-up, not measured: tiered JIT keeps recompiling hot paths for the first half minute or so of a
             // process (measured with perf: a sixth of the silos' CPU still in the JIT after 30 s).
@@ -60,29 +59,41 @@ public static partial class Benchmark
             lag = await ReadModelCaughtUpAsync(settings);
             Console.WriteLine($"read model: {lag.Behind} changes behind at the end of the writes, caught up {lag.Seconds:F1} s later");
         }
-        if (settings.Only == "writes") return 0;
-
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Concurrency, UseProxy = false })
         {
             BaseAddress = new Uri(settings.ApiUrl),
         };
-        foreach (var id in ids) (await http.GetAsync($"/api/v1/listings/{id}")).Dispose();   // warm every grain
-        await HttpLoadAsync(http, "warm-up", settings, duration, i => i % 2 == 0 ? "/health/live" : $"/api/v1/listings/{ids[i % ids.Length]}");
-        cpu = CpuUsage.Take();
-        var reads = new List<Measurement>();
-        var constants = new List<Measurement>();
-        for (var round = 0; round < 2; round++)
+        Measurement? read = null, constant = null;
+        CpuUsage? readsCpu = null;
+        if (settings.Only is "all" or "reads")
         {
-            constants.Add(await HttpLoadAsync(http, "constant endpoint (/health/live)", settings, duration / 2, _ => "/health/live"));
-            reads.Add(await HttpLoadAsync(http, "warm GET /api/v1/listings/{id}", settings, duration / 2, i => $"/api/v1/listings/{ids[i % ids.Length]}"));
+            foreach (var id in ids) (await http.GetAsync($"/api/v1/listings/{id}")).Dispose();   // warm every grain
+            await HttpLoadAsync(http, "warm-up", settings, duration, i => i % 2 == 0 ? "/health/live" : $"/api/v1/listings/{ids[i % ids.Length]}");
+            cpu = CpuUsage.Take();
+            var reads = new List<Measurement>();
+            var constants = new List<Measurement>();
+            for (var round = 0; round < 2; round++)
+            {
+                constants.Add(await HttpLoadAsync(http, "constant endpoint (/health/live)", settings, duration / 2, _ => "/health/live"));
+                reads.Add(await HttpLoadAsync(http, "warm GET /api/v1/listings/{id}", settings, duration / 2, i => $"/api/v1/listings/{ids[i % ids.Length]}"));
+            }
+            read = Combine(reads);
+            constant = Combine(constants);
+            readsCpu = CpuUsage.Between(cpu, CpuUsage.Take());
+            Console.WriteLine($"warm reads: {read.PerSecond:F0}/s, constant: {constant.PerSecond:F0}/s; both: {readsCpu}");
         }
-        var read = Combine(reads);
-        var constant = Combine(constants);
-        var readsCpu = CpuUsage.Between(cpu, CpuUsage.Take());
-        Console.WriteLine($"warm reads: {read.PerSecond:F0}/s, constant: {constant.PerSecond:F0}/s; both: {readsCpu}");
+
+        // Last: it kills and restarts the Chongqing silo.
+        FailoverBenchmark.Result? failover = null;
+        if (settings.Only is "all" or "failover")
+        {
+            // 40 of the drafts, half in each region (ids alternate), edited through the API by the administrator.
+            var key = Environment.GetEnvironmentVariable("BASHU_ADMIN_KEY") ?? throw new InvalidOperationException("BASHU_ADMIN_KEY is not set (./bashu bench sets it).");
+            failover = await FailoverBenchmark.RunAsync(settings, grains, http, key, [.. drafts.Take(40)]);
+        }
 
         if (settings.Only != "all") return 0;
-        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes!, lag, read, constant, [("pgbench ceiling", ceilingCpu!, ceiling * settings.Seconds), ("grain writes", writesCpu!, writes!.Operations), ("HTTP reads and constant", readsCpu, read.Operations + constant.Operations)]));
+        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes!, lag, read!, constant!, failover!, [("pgbench ceiling", ceilingCpu!, ceiling * settings.Seconds), ("grain writes", writesCpu!, writes!.Operations), ("HTTP reads and constant", readsCpu!, read!.Operations + constant!.Operations)]));
         Console.WriteLine($"wrote {settings.Output}");
         return 0;
     }
@@ -105,28 +116,6 @@ public static partial class Benchmark
             await Task.Delay(100);
         }
         return (behind, clock.Elapsed.TotalSeconds);
-    }
-
-    private static async Task<IHost> ConnectAsync(BenchSettings settings)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleansClient(client =>
-        {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = settings.ClusterId;
-                o.ServiceId = "bashucloud";
-            });
-            client.UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = settings.Database;
-            });
-        });
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
     }
 
     private static int reportedRefusals;
@@ -152,7 +141,7 @@ public static partial class Benchmark
         return ids;
     }
 
-    private static ListingDraft Draft(Region region) => new(
+    internal static ListingDraft Draft(Region region) => new(
         ListingKind.Achievement, region, region.Code(), "高安全长寿命磷酸铁锂电池正极材料制备技术", "Long-life LFP cathode material",
         "采用液相共沉淀与碳包覆一体化工艺制备磷酸铁锂正极材料，压实密度达到 2.6 g/cm³，0.1C 放电比容量 160 mAh/g，3000 次循环容量保持率大于 90%，已完成中试验证。",
         null, TechnologyField.NewEnergy, "C3841", null, null, 6, [DealType.Transfer, DealType.NonExclusiveLicence], PriceModel.Fixed,
@@ -211,7 +200,7 @@ public static partial class Benchmark
         runs[0].Name, runs.Sum(r => r.Operations), runs.Sum(r => r.Failures), runs.Sum(r => r.Seconds),
         runs.Average(r => r.P50Ms), runs.Max(r => r.P99Ms));
 
-    private static string Report(BenchSettings settings, double ceiling, Measurement writes, (long Behind, double Seconds) lag, Measurement read, Measurement constant, (string Phase, CpuUsage Cpu, double Operations)[] cpu)
+    private static string Report(BenchSettings settings, double ceiling, Measurement writes, (long Behind, double Seconds) lag, Measurement read, Measurement constant, FailoverBenchmark.Result failover, (string Phase, CpuUsage Cpu, double Operations)[] cpu)
     {
         var writeRatio = writes.PerSecond / ceiling;
         var readRatio = read.PerSecond / constant.PerSecond;
@@ -243,6 +232,20 @@ public static partial class Benchmark
         text.AppendLine($"The read-model projection ran beside the writes on the same cores: at the end of the write phase it was {lag.Behind} changes behind and caught up {lag.Seconds:F1} s later, so the write rate above is one the projection sustains.");
         text.AppendLine();
         text.AppendLine(Analysis);
+        text.AppendLine();
+        text.AppendLine("## Issue #3: a region dies under load");
+        text.AppendLine();
+        text.AppendLine($"Under a mixed load of edits and reads through the API (8 callers, 40 listings, half in each region), the Chongqing silo is killed with SIGKILL and started again, {failover.Rounds.Count} times. Recovery: from the kill until every listing has taken an edit sent after the kill. Home: from the restart until every Chongqing listing is active on the Chongqing silo again.");
+        text.AppendLine();
+        text.AppendLine("| measurement | result | goal | verdict |");
+        text.AppendLine("|---|---|---|---|");
+        var worst = failover.Rounds.Max(r => r.RecoverySeconds);
+        text.AppendLine($"| recovery after the kill, per round | {string.Join(" / ", failover.Rounds.Select(r => r.RecoverySeconds.ToString("F1", CultureInfo.InvariantCulture)))} s | ≤ 5 s | {(worst <= 5 ? "met" : "not met")} |");
+        text.AppendLine($"| back home after the restart, per round | {string.Join(" / ", failover.Rounds.Select(r => r.HomeSeconds.ToString("F1", CultureInfo.InvariantCulture)))} s | (no goal) | |");
+        text.AppendLine($"| acknowledged edits lost (of {failover.Acknowledged}) | {failover.Lost} | 0 | {(failover.Lost == 0 ? "met" : "not met")} |");
+        text.AppendLine($"| failed requests outside the windows between a kill and its recovery | {failover.FailedOutside} ({failover.FailedInside} inside, all 503 with Retry-After; longest call {failover.LongestCallSeconds:F1} s) | 0 | {(failover.FailedOutside == 0 ? "met" : "not met")} |");
+        text.AppendLine();
+        text.AppendLine("A request in flight to the silo at the moment it dies is answered by no one; it ends with the 3 s response timeout (docs/decisions.md, failure detection), which sets the pace of the recovery. Requests sent after the cluster declared the silo dead (about 2–3 s) are served by Sichuan.");
         text.AppendLine();
         text.AppendLine("How it is measured (bench/BashuCloud.Bench): closed loops of concurrent callers for a fixed time; the two HTTP measurements alternate twice (A B A B) so that drift on the machine hits both alike. The load generator runs on the same two cores as PostgreSQL, both silos and the API.");
         return text.ToString();

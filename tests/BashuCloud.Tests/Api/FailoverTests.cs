@@ -1,8 +1,8 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using BashuCloud.Bench;
 using BashuCloud.Listings;
 using BashuCloud.Regions;
 using BashuCloud.Tests.Support;
@@ -47,8 +47,8 @@ public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper o
         await using var probe = await ClusterProbe.ConnectAsync(platform);
         Assert.All(await RegionsOfAsync(probe, listings), pair => Assert.Equal(pair.Home, pair.Active));
 
-        using var load = new EditLoad(platform, listings);
-        var running = load.RunAsync();
+        using var load = new EditLoad(platform.Http, PlatformProcesses.AdminKey, listings, (region, n) => Samples.Draft(region) with { Title = $"故障切换测试 {n}" });
+        load.Start();
         await Task.Delay(TimeSpan.FromSeconds(3));
 
         // Four times: kill the whole Chongqing region, let Sichuan take over, bring Chongqing back.
@@ -79,7 +79,7 @@ public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper o
             Assert.All(await RegionsOfAsync(probe, listings), pair => Assert.Equal(pair.Home, pair.Active));
             await Task.Delay(TimeSpan.FromSeconds(2));
         }
-        var summary = await load.StopAsync(running);
+        var summary = await load.StopAsync();
         output.WriteLine(summary.ToString());
         foreach (var failure in summary.Failures)
         {
@@ -90,7 +90,7 @@ public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper o
         // Failures only inside a window between a kill and the recovery; none while the region came home.
         // A failure is a 503 with problem+json, never a 500.
         Assert.DoesNotContain(summary.Failures, failure => failure.Why.StartsWith("500", StringComparison.Ordinal));
-        Assert.All(summary.Failures, failure => Assert.Contains(windows, w => failure.At >= w.Killed - Margin && failure.At <= w.Recovered));
+        Assert.Empty(summary.Outside(windows, Margin));
         // In-flight calls end with the 3 s response timeout (plus the API's own work), not Orleans' 30 s default.
         Assert.True(summary.LongestCall < TimeSpan.FromSeconds(6), $"a call took {summary.LongestCall}");
         Assert.True(summary.Acknowledged.Count > 100, $"only {summary.Acknowledged.Count} writes acknowledged");
@@ -120,122 +120,5 @@ public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper o
             await Task.Delay(250);
         }
         return false;
-    }
-
-    /// <summary>
-    /// Edits through the API: each worker owns some listings and keeps editing them with If-Match; a failed or
-    /// unknown outcome makes it read the listing's version again before the next edit.
-    /// </summary>
-    private sealed class EditLoad(PlatformProcesses platform, IReadOnlyList<string> listings) : IDisposable
-    {
-        private const int Workers = 8;
-        private readonly CancellationTokenSource _stop = new();
-        private readonly ConcurrentQueue<(string Id, int Version)> _acknowledged = new();
-        private readonly ConcurrentQueue<(string Id, long At, string Why)> _failures = new();
-        // When the last acknowledged write of each listing was sent.
-        private readonly ConcurrentDictionary<string, long> _lastWritten = new();
-        private long _longestCallTicks;
-
-        public Task RunAsync() => Task.WhenAll(Enumerable.Range(0, Workers).Select(worker => Task.Run(() => WorkAsync(worker))));
-
-        private async Task WorkAsync(int worker)
-        {
-            var mine = listings.Where((_, i) => i % Workers == worker).ToArray();
-            var versions = mine.ToDictionary(id => id, _ => (int?)1);
-            for (var n = 0; !_stop.IsCancellationRequested; n++)
-            {
-                var id = mine[n % mine.Length];
-                var started = Stopwatch.GetTimestamp();
-                try
-                {
-                    versions[id] ??= await ReadVersionAsync(id);
-                    if (versions[id] is null)
-                    {
-                        _failures.Enqueue((id, started, "version unreadable"));
-                        await Task.Delay(50);
-                        continue;
-                    }
-                    using var request = platform.Request(HttpMethod.Put, $"/api/v1/listings/{id}",
-                        Samples.Draft(BashuId.RegionOf(id)!.Value) with { Title = $"故障切换测试 {n}" }, ifMatch: $"\"{versions[id]}\"");
-                    using var response = await platform.Http.SendAsync(request);
-                    if (response.StatusCode == HttpStatusCode.OK)
-                    {
-                        var version = int.Parse(response.Headers.ETag!.Tag.Trim('"'));
-                        _acknowledged.Enqueue((id, version));
-                        _lastWritten[id] = started;   // a write sent at this time was acknowledged
-                        versions[id] = version;
-                    }
-                    else
-                    {
-                        // 412: an earlier edit whose answer was lost did land; read the version and go on.
-                        if (response.StatusCode != HttpStatusCode.PreconditionFailed)
-                        {
-                            _failures.Enqueue((id, started, $"{(int)response.StatusCode} after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s"));
-                        }
-                        versions[id] = null;
-                    }
-                }
-                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
-                {
-                    _failures.Enqueue((id, started, exception.GetType().Name));
-                    versions[id] = null;
-                }
-                Observe(started);
-                await ReadAnyAsync();
-            }
-        }
-
-        /// <summary>Reads make the load mixed: any listing, as a visitor would.</summary>
-        private async Task ReadAnyAsync()
-        {
-            var id = listings[Random.Shared.Next(listings.Count)];
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                // With the administrator's key: the listings are drafts, which visitors do not see.
-                using var response = await platform.SendAsync(HttpMethod.Get, $"/api/v1/listings/{id}");
-                if (response.StatusCode != HttpStatusCode.OK) _failures.Enqueue((id, started, $"{(int)response.StatusCode} on read after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s"));
-            }
-            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
-            {
-                _failures.Enqueue((id, started, exception.GetType().Name + " on read"));
-            }
-            Observe(started);
-        }
-
-        private void Observe(long started)
-        {
-            var took = Stopwatch.GetTimestamp() - started;
-            if (took > Interlocked.Read(ref _longestCallTicks)) Interlocked.Exchange(ref _longestCallTicks, took);
-        }
-
-        private async Task<int?> ReadVersionAsync(string id)
-        {
-            using var response = await platform.SendAsync(HttpMethod.Get, $"/api/v1/listings/{id}");
-            return response.StatusCode == HttpStatusCode.OK ? int.Parse(response.Headers.ETag!.Tag.Trim('"')) : null;
-        }
-
-        public async Task WaitUntilEveryListingIsWrittenAfterAsync(long since, TimeSpan timeout)
-        {
-            if (!await WaitAsync(() => Task.FromResult(listings.All(id => _lastWritten.GetValueOrDefault(id) > since)), timeout))
-            {
-                throw new TimeoutException($"Not every listing was written again: {string.Join(", ", _failures.TakeLast(5))}");
-            }
-        }
-
-        public async Task<Summary> StopAsync(Task running)
-        {
-            await _stop.CancelAsync();
-            await running;
-            return new Summary([.. _acknowledged], [.. _failures.Select(f => (f.Id, f.At, f.Why))], Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _longestCallTicks)));
-        }
-
-        public void Dispose() => _stop.Dispose();
-    }
-
-    private sealed record Summary(IReadOnlyList<(string Id, int Version)> Acknowledged, IReadOnlyList<(string Id, long At, string Why)> Failures, TimeSpan LongestCall)
-    {
-        public override string ToString() =>
-            $"{Acknowledged.Count} edits acknowledged, {Failures.Count} failed ({string.Join(", ", Failures.GroupBy(f => f.Why).Select(g => $"{g.Key}: {g.Count()}"))}), longest call {LongestCall.TotalSeconds:F1} s";
     }
 }

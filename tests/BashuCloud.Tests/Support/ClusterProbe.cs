@@ -1,7 +1,6 @@
+using BashuCloud.Bench;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
 
 namespace BashuCloud.Tests.Support;
 
@@ -14,42 +13,11 @@ public sealed class ClusterProbe : IAsyncDisposable
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
-    public static async Task<ClusterProbe> ConnectAsync(PlatformProcesses platform)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleansClient(client =>
-        {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = platform.ClusterId;
-                o.ServiceId = "bashucloud";
-            });
-            client.UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = platform.Database.ConnectionString;
-            });
-        });
-        var host = builder.Build();
-        await host.StartAsync();
-        return new ClusterProbe(host);
-    }
+    public static async Task<ClusterProbe> ConnectAsync(PlatformProcesses platform) =>
+        new(await ClusterConnection.ConnectAsync(platform.Database.ConnectionString, platform.ClusterId));
 
-    /// <summary>
-    /// The names ("chongqing-40123") of the silos these grains are active on; null where one is not active. Asks
-    /// every silo for its activations: a directory lookup may answer from a cache that still points where a
-    /// grain used to be.
-    /// </summary>
-    public async Task<string?[]> SilosOfAsync(IEnumerable<IAddressable> grains)
-    {
-        var management = Grains.GetGrain<IManagementGrain>(0);
-        var names = (await management.GetDetailedHosts(onlyActive: true)).ToDictionary(h => h.SiloAddress, h => h.SiloName);
-        var activations = (await management.GetDetailedGrainStatistics(hostsIds: [.. names.Keys]))
-            .GroupBy(a => a.GrainId)
-            .ToDictionary(g => g.Key, g => g.Select(a => names.GetValueOrDefault(a.SiloAddress)).First());
-        return [.. grains.Select(grain => activations.GetValueOrDefault(grain.GetGrainId()))];
-    }
+    /// <summary>The names ("chongqing-40123") of the silos these grains are active on; null where one is not active.</summary>
+    public Task<string?[]> SilosOfAsync(IEnumerable<IAddressable> grains) => Grains.SilosOfAsync(grains);
 
     public async ValueTask DisposeAsync()
     {
