@@ -19,7 +19,7 @@ public static class FailoverBenchmark
 
     public sealed record Round(double RecoverySeconds, double HomeSeconds);
 
-    public sealed record Result(IReadOnlyList<Round> Rounds, long Acknowledged, int Lost, int FailedInside, int FailedOutside, double LongestCallSeconds);
+    public sealed record Result(IReadOnlyList<Round> Rounds, long Acknowledged, int Lost, int FailedInside, int FailedOutside, string FailedHow, double LongestCallSeconds);
 
     public static async Task<Result> RunAsync(BenchSettings settings, IGrainFactory grains, HttpClient api, string key, IReadOnlyList<string> listings)
     {
@@ -62,7 +62,8 @@ public static class FailoverBenchmark
         var summary = await load.StopAsync();
         Console.WriteLine(summary);
         var outside = summary.Outside(windows, Stopwatch.Frequency / 2).Count;
-        return new(rounds, summary.Acknowledged.Count, await LostAsync(settings.Database, summary), summary.Failures.Count - outside, outside, summary.LongestCall.TotalSeconds);
+        var how = string.Join(", ", summary.Failures.GroupBy(f => f.Why).Select(g => $"{g.Key}: {g.Count()}"));
+        return new(rounds, summary.Acknowledged.Count, await LostAsync(settings.Database, summary), summary.Failures.Count - outside, outside, how, summary.LongestCall.TotalSeconds);
     }
 
     /// <summary>Acknowledged edits whose version is not in the change log.</summary>
