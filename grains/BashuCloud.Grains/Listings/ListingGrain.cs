@@ -12,17 +12,17 @@ internal sealed class ListingGrain(
     IOptions<ReadLeaseOptions> leaseOptions,
     SiloRegions regions) : Grain, IListingGrain
 {
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        this.ReturnHomeWhenPossible(regions);
-        return Task.CompletedTask;
-    }
-
     private readonly ReadLeases _leases = new(clock, leaseOptions.Value.Duration);
 
     private ListingState Current => state.State;
 
     private DateTimeOffset Now => clock.GetUtcNow();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.ReturnHomeWhenPossible(regions);
+        return Task.CompletedTask;
+    }
 
     public async Task<Outcome<ListingView>> CreateAsync(ListingCreation creation, Actor actor)
     {
