@@ -57,6 +57,9 @@ internal sealed class ReadLeases(TimeProvider clock, TimeSpan duration)
         }
     }
 
-    private TimeSpan Remaining(long expiry) =>
-        expiry > clock.GetTimestamp() ? clock.GetElapsedTime(clock.GetTimestamp(), expiry) : TimeSpan.Zero;
+    private TimeSpan Remaining(long expiry)
+    {
+        var now = clock.GetTimestamp();
+        return expiry > now ? clock.GetElapsedTime(now, expiry) : TimeSpan.Zero;
+    }
 }

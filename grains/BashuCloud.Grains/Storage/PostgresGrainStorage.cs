@@ -1,12 +1,11 @@
 using System.Globalization;
-using System.Text.Json;
 using Npgsql;
 using Orleans.Storage;
 
 namespace BashuCloud.Storage;
 
 /// <summary>
-/// Grain state in PostgreSQL's grain_state table, as JSON (<see cref="BashuJson"/>), one row per state name and
+/// Grain state in PostgreSQL's grain_state table, as JSON (<see cref="JsonGrainStateSerializer"/>), one row per state name and
 /// grain key; every write also appends to the change log in the same transaction. Writes go through
 /// <see cref="GroupCommit"/>. The rows are the ones Orleans' ADO.NET grain storage reads and writes with our
 /// queries (deploy/sql), so either provider can open the other's data.
@@ -33,15 +32,14 @@ internal sealed class PostgresGrainStorage(NpgsqlDataSource database, string ser
             Reset(grainState, reader.GetInt32(1));
             return;
         }
-        grainState.State = JsonSerializer.Deserialize<T>(reader.GetString(0), BashuJson.Options)
-            ?? throw new JsonException($"Stored state {stateName} of {grainId} is null.");
+        grainState.State = JsonGrainStateSerializer.FromJson<T>(reader.GetString(0));
         grainState.ETag = reader.GetInt32(1).ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
     }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var payload = JsonSerializer.Serialize(grainState.State, BashuJson.Options);
+        var payload = JsonGrainStateSerializer.ToJson(grainState.State);
         var version = await WriteAsync(stateName, grainId, grainState, payload);
         grainState.ETag = version.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;

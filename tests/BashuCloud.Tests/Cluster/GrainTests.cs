@@ -32,7 +32,7 @@ public sealed class GrainTests(RegionalTestCluster cluster)
     [Fact]
     public async Task A_listing_goes_from_draft_to_published_through_its_grain()
     {
-        await EnsurePlatformAsync("chongqing", Region.Chongqing);
+        await cluster.EnsureProvincialPlatformAsync(Region.Chongqing);
         var id = BashuId.New(Region.Chongqing);
         var grain = cluster.Grains.GetGrain<IListingGrain>(id);
         var owner = Samples.Owner(Region.Chongqing);
@@ -86,12 +86,5 @@ public sealed class GrainTests(RegionalTestCluster cluster)
         }
         Assert.Contains(data.Platforms, p => p is { Id: "kczg", Kind: PlatformKind.Partner });
         Assert.Equal([20, 20, 184], data.AcademicLists.Select(l => l.EntryCount));
-    }
-
-    private async Task EnsurePlatformAsync(string id, Region region)
-    {
-        var registration = new PlatformRegistration("平台", null, PlatformKind.Provincial, region, null);
-        var outcome = await cluster.Grains.GetGrain<IPlatformGrain>(id).RegisterAsync(registration, Samples.JointAdministrator);
-        Assert.True(outcome.Refusal is Refusal.None or Refusal.AlreadyExists, outcome.Detail);
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using BashuCloud.Listings;
-using BashuCloud.Platforms;
 using BashuCloud.Regions;
 using BashuCloud.Tests.Support;
 
@@ -58,8 +57,7 @@ public sealed class ReadLeaseTests(RegionalTestCluster cluster)
 
     private async Task<(IListingGrain Grain, Actor Owner)> DraftAsync()
     {
-        await cluster.Grains.GetGrain<IPlatformGrain>("sichuan").RegisterAsync(
-            new PlatformRegistration("天府科技云", null, PlatformKind.Provincial, Region.Sichuan, null), Samples.JointAdministrator);
+        await cluster.EnsureProvincialPlatformAsync(Region.Sichuan);
         var grain = cluster.Grains.GetGrain<IListingGrain>(BashuId.New(Region.Sichuan));
         var owner = Samples.Owner(Region.Sichuan);
         var created = await grain.CreateAsync(new ListingCreation(Samples.Draft(Region.Sichuan), owner.PrincipalId), owner);

@@ -1,3 +1,4 @@
+using BashuCloud.Platforms;
 using BashuCloud.Regions;
 using BashuCloud.Storage;
 using Orleans.TestingHost;
@@ -30,6 +31,14 @@ public sealed class RegionalTestCluster : IAsyncLifetime
         var management = Grains.GetGrain<IManagementGrain>(0);
         var silo = await management.GetActivationAddress(grain) ?? throw new InvalidOperationException("The grain is not active.");
         return Cluster.Primary!.SiloAddress.Equals(silo) ? Region.Sichuan : Region.Chongqing;
+    }
+
+    /// <summary>Registers the region's provincial platform (id = region code) unless it already is.</summary>
+    public async Task EnsureProvincialPlatformAsync(Region region)
+    {
+        var registration = new PlatformRegistration(region.DisplayName(), null, PlatformKind.Provincial, region, null);
+        var outcome = await Grains.GetGrain<IPlatformGrain>(region.Code()).RegisterAsync(registration, Samples.JointAdministrator);
+        Assert.True(outcome.Refusal is Refusal.None or Refusal.AlreadyExists, outcome.Detail);
     }
 
     private sealed class RegionalSilo : ISiloConfigurator
