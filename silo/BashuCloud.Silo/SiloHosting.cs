@@ -71,7 +71,7 @@ public static class SiloHosting
 /// <summary>
 /// Failure detection, chosen deliberately: the defaults took 6–13 s to declare a killed silo dead and left
 /// calls hanging for 30 s. A 2 s probe timeout with two missed probes declares a dead silo in about 2–5 s;
-/// calls give up after 3 s instead of 30 s. Silos write "I am alive" every 5 s, so a silo that has not for
+/// calls give up after 5 s instead of 30 s. Silos write "I am alive" every 5 s, so a silo that has not for
 /// 15 s is stale: a silo starting after the whole cluster died does not wait minutes for the dead to answer.
 /// </summary>
 public static class ClusterTimings
@@ -79,7 +79,7 @@ public static class ClusterTimings
     // A call whose target silo died unanswered is only given up by this timeout (nobody else tells the caller),
     // so it bounds how long a request in flight at a crash hangs. Measured grain calls take milliseconds; a write
     // may wait up to one read lease (1.5 s) for an API process that does not confirm a revocation.
-    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
     private const int NumMissedProbesLimit = 2;

@@ -25,9 +25,9 @@ public static class ClusterClient
                 o.ConnectionString = connectionString;
             });
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
-            // As the silos' (ClusterTimings): a request in flight to a silo that dies fails after 3 s with a 503
+            // As the silos' (ClusterTimings): a request in flight to a silo that dies fails after 5 s with a 503
             // instead of hanging for Orleans' default 30 s; nothing else tells a client its call's silo is gone.
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(3));
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
             client.UseConnectionRetryFilter(async (_, cancellationToken) =>
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);

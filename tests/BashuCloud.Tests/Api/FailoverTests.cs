@@ -19,7 +19,7 @@ public sealed class FailoverPlatform : PlatformProcesses;
 /// </summary>
 public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper output) : IClassFixture<FailoverPlatform>
 {
-    // Detection takes about 2–5 s with ClusterTimings; a call in flight to the dead silo gives up after the 3 s
+    // Detection takes about 2–5 s with ClusterTimings; a call in flight to the dead silo gives up after the 5 s
     // response timeout, and its listing is written on the next try.
     private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(8);
     private const int Rounds = 4;
@@ -91,8 +91,8 @@ public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper o
         // A failure is a 503 with problem+json, never a 500.
         Assert.DoesNotContain(summary.Failures, failure => failure.Why.StartsWith("500", StringComparison.Ordinal));
         Assert.Empty(summary.Outside(windows, Margin));
-        // In-flight calls end with the 3 s response timeout (plus the API's own work), not Orleans' 30 s default.
-        Assert.True(summary.LongestCall < TimeSpan.FromSeconds(6), $"a call took {summary.LongestCall}");
+        // In-flight calls end with the 5 s response timeout (plus the API's own work), not Orleans' 30 s default.
+        Assert.True(summary.LongestCall < TimeSpan.FromSeconds(8), $"a call took {summary.LongestCall}");
         Assert.True(summary.Acknowledged.Count > 100, $"only {summary.Acknowledged.Count} writes acknowledged");
 
         // Nothing acknowledged is lost: each acknowledged version is in the change log and in the state.
