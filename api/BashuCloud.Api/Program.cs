@@ -8,6 +8,7 @@ using BashuCloud.Api.Users;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddBashuDatabase();
 builder.AddBashuClusterClient();
+builder.AddDeadSiloCalls();
 builder.AddListingReadCache();
 builder.AddBashuErrors();
 builder.AddApiKeyAuthentication();

@@ -25,8 +25,8 @@ public static class ClusterClient
                 o.ConnectionString = connectionString;
             });
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
-            // As the silos' (ClusterTimings): a request in flight to a silo that dies fails after 5 s with a 503
-            // instead of hanging for Orleans' default 30 s; nothing else tells a client its call's silo is gone.
+            // As the silos' (ClusterTimings): the backstop for a call that gets no answer. A call in flight to a silo
+            // that dies ends sooner, when the silo is declared dead (DeadSiloCalls).
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
             client.UseConnectionRetryFilter(async (_, cancellationToken) =>
             {
