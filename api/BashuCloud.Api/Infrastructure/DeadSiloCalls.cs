@@ -115,10 +115,13 @@ internal sealed class InFlightCalls(TimeProvider time) : IOutgoingGrainCallFilte
 
 /// <summary>
 /// Reads the membership table twice a second; when a silo appears there as declared dead, the calls in flight
-/// for longer than <see cref="HealthyCallTime"/> are given up (<see cref="InFlightCalls"/>).
+/// for longer than <see cref="HealthyCallTime"/> are given up (<see cref="InFlightCalls"/>), and again at every
+/// read for <see cref="Aftermath"/>: until this process's cluster client has dropped the dead silo's gateway
+/// (its gateway list is refreshed every second), calls may still be sent to it, and a silo cut off by a network
+/// partition may take a moment to notice its death and stop.
 /// </summary>
 internal sealed partial class SiloDeathWatch(
-    NpgsqlDataSource database, IOptions<ApiSettings> settings, InFlightCalls calls, ILogger<SiloDeathWatch> logger) : BackgroundService
+    NpgsqlDataSource database, IOptions<ApiSettings> settings, InFlightCalls calls, TimeProvider time, ILogger<SiloDeathWatch> logger) : BackgroundService
 {
     // Grain calls take milliseconds (p99 15 ms at full load on 2 cores); a call in flight this long when a silo is
     // declared dead waits for an answer that will not come. A write waiting for an unconfirmed read-lease
@@ -126,12 +129,14 @@ internal sealed partial class SiloDeathWatch(
     // the retry safe).
     internal static readonly TimeSpan HealthyCallTime = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+    internal static readonly TimeSpan Aftermath = TimeSpan.FromSeconds(5);
     private const int DeadStatus = 6;   // Orleans' SiloStatus.Dead
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         HashSet<string>? known = null;
-        using var timer = new PeriodicTimer(PollInterval);
+        long? lastDeath = null;
+        using var timer = new PeriodicTimer(PollInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
@@ -140,9 +145,14 @@ internal sealed partial class SiloDeathWatch(
                 // The first read learns the silos that died before this process started.
                 foreach (var silo in known is null ? [] : dead.Except(known))
                 {
+                    lastDeath = time.GetTimestamp();
                     LogDeclaredDead(silo, calls.GiveUpOlderThan(HealthyCallTime));
                 }
                 known = dead;
+                if (lastDeath is { } since && time.GetElapsedTime(since) <= Aftermath && calls.GiveUpOlderThan(HealthyCallTime) is > 0 and var more)
+                {
+                    LogGaveUpAfterDeath(more);
+                }
             }
             catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
             {
@@ -165,6 +175,9 @@ internal sealed partial class SiloDeathWatch(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "节点 {Silo} 已被宣告失效 (silo declared dead): {Calls} call(s) in flight for over a second answered 503")]
     private partial void LogDeclaredDead(string silo, int calls);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Calls} more call(s) in flight for over a second since a silo was declared dead answered 503")]
+    private partial void LogGaveUpAfterDeath(int calls);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The membership table could not be read; calls hanging on a dead silo now end only by the response timeout.")]
     private partial void LogUnreadable(Exception exception);

@@ -64,14 +64,16 @@ public static class Errors
     /// <summary>
     /// A grain that could not be reached in time (its silo died, the cluster is failing over, the call timed out)
     /// is a 503 with Retry-After, not a 500: the caller may retry. A write's outcome is then unknown; a retry with
-    /// the same If-Match is safe, since it gets 412 if the first attempt did land.
+    /// the same If-Match is safe, since it gets 412 if the first attempt did land. So is a write refused because
+    /// another activation of the grain wrote first (InconsistentStateException: a silo cut off by a partition and
+    /// its replacement, for a moment); the stale activation is dropped and the retry reads the stored state.
     /// </summary>
     private sealed class ClusterUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
         {
             if (exception is not (OrleansMessageRejectionException or TimeoutException or ClientNotAvailableException
-                or GatewayTooBusyException or Orleans.Runtime.Messaging.ConnectionFailedException))
+                or GatewayTooBusyException or Orleans.Runtime.Messaging.ConnectionFailedException or Orleans.Storage.InconsistentStateException))
             {
                 return false;
             }

@@ -8,20 +8,23 @@ namespace BashuCloud.Listings;
 /// A listing's stored state and every decision about it. Pure: time comes in as an argument, nothing is
 /// written here; the grain stores the next state when a decision succeeds.
 /// </summary>
+// Stored as JSON; also Orleans-serializable, so that a migration (going home) hands the state to the new
+// activation instead of failing to and leaving it to read the row again.
+[GenerateSerializer, Immutable, Alias("bashu.ListingState")]
 internal sealed record ListingState
 {
     public const int ReasonMax = 500;
 
-    public string Id { get; init; } = "";
-    public ListingStatus Status { get; init; }
+    [Id(0)] public string Id { get; init; } = "";
+    [Id(1)] public ListingStatus Status { get; init; }
     /// <summary>Counts acknowledged changes from 1; 0 means the listing does not exist.</summary>
-    public int Version { get; init; }
-    public string OwnerId { get; init; } = "";
-    public ListingDraft? Content { get; init; }
-    public DateTimeOffset CreatedAt { get; init; }
-    public DateTimeOffset UpdatedAt { get; init; }
-    public DateTimeOffset? PublishedAt { get; init; }
-    public string? ReviewNote { get; init; }
+    [Id(2)] public int Version { get; init; }
+    [Id(3)] public string OwnerId { get; init; } = "";
+    [Id(4)] public ListingDraft? Content { get; init; }
+    [Id(5)] public DateTimeOffset CreatedAt { get; init; }
+    [Id(6)] public DateTimeOffset UpdatedAt { get; init; }
+    [Id(7)] public DateTimeOffset? PublishedAt { get; init; }
+    [Id(8)] public string? ReviewNote { get; init; }
 
     [JsonIgnore] public bool Exists => Version > 0;
 

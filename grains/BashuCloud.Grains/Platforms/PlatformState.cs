@@ -5,16 +5,19 @@ using PlatformDecision = BashuCloud.Decision<BashuCloud.Platforms.PlatformState,
 namespace BashuCloud.Platforms;
 
 /// <summary>A platform's stored registration and the decisions about it.</summary>
+// Stored as JSON; also Orleans-serializable, so that a migration (going home) hands the state to the new
+// activation instead of failing to and leaving it to read the row again.
+[GenerateSerializer, Immutable, Alias("bashu.PlatformState")]
 internal sealed record PlatformState
 {
-    public string Id { get; init; } = "";
-    public string Name { get; init; } = "";
-    public string? NameEn { get; init; }
-    public PlatformKind Kind { get; init; }
-    public Region HomeRegion { get; init; }
-    public string? Url { get; init; }
-    public int Version { get; init; }
-    public DateTimeOffset CreatedAt { get; init; }
+    [Id(0)] public string Id { get; init; } = "";
+    [Id(1)] public string Name { get; init; } = "";
+    [Id(2)] public string? NameEn { get; init; }
+    [Id(3)] public PlatformKind Kind { get; init; }
+    [Id(4)] public Region HomeRegion { get; init; }
+    [Id(5)] public string? Url { get; init; }
+    [Id(6)] public int Version { get; init; }
+    [Id(7)] public DateTimeOffset CreatedAt { get; init; }
 
     [JsonIgnore] public bool Exists => Version > 0;
 

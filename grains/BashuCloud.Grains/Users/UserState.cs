@@ -5,16 +5,19 @@ using UserDecision = BashuCloud.Decision<BashuCloud.Users.UserState, BashuCloud.
 namespace BashuCloud.Users;
 
 /// <summary>A user's stored profile and the decisions about it.</summary>
+// Stored as JSON; also Orleans-serializable, so that a migration (going home) hands the state to the new
+// activation instead of failing to and leaving it to read the row again.
+[GenerateSerializer, Immutable, Alias("bashu.UserState")]
 internal sealed record UserState
 {
-    public string Id { get; init; } = "";
-    public string DisplayName { get; init; } = "";
-    public UserRole Role { get; init; }
-    public Region Region { get; init; }
-    public string? Organization { get; init; }
-    public string? City { get; init; }
-    public int Version { get; init; }
-    public DateTimeOffset CreatedAt { get; init; }
+    [Id(0)] public string Id { get; init; } = "";
+    [Id(1)] public string DisplayName { get; init; } = "";
+    [Id(2)] public UserRole Role { get; init; }
+    [Id(3)] public Region Region { get; init; }
+    [Id(4)] public string? Organization { get; init; }
+    [Id(5)] public string? City { get; init; }
+    [Id(6)] public int Version { get; init; }
+    [Id(7)] public DateTimeOffset CreatedAt { get; init; }
 
     [JsonIgnore] public bool Exists => Version > 0;
 

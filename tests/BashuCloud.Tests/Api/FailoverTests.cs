@@ -1,11 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using BashuCloud.Bench;
-using BashuCloud.Listings;
 using BashuCloud.Regions;
 using BashuCloud.Tests.Support;
+using static BashuCloud.Tests.Support.Failovers;
 using Xunit.Abstractions;
 
 namespace BashuCloud.Tests.Api;
@@ -14,9 +11,20 @@ namespace BashuCloud.Tests.Api;
 public sealed class FailoverPlatform : PlatformProcesses;
 
 /// <summary>
+/// The tests that take a region down run one after the other: each loads its own platform of three silos, and two
+/// at once on two cores slowed silo starts (and so the return home) several times over.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class RegionFailureCollection
+{
+    public const string Name = "region failures";
+}
+
+/// <summary>
 /// Two Sichuan silos, one Chongqing silo and the API, as real processes. Under a mixed load of edits and reads
 /// through the API, the whole Chongqing region is killed (SIGKILL), then comes back; four times.
 /// </summary>
+[Collection(RegionFailureCollection.Name)]
 public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper output) : IClassFixture<FailoverPlatform>
 {
     // Detection takes about 2–5 s with ClusterTimings; a call in flight to the dead silo gives up after the 5 s
@@ -31,18 +39,7 @@ public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper o
     {
         platform.StartSilo("sichuan");
         await platform.WaitForSilosAsync(3);
-        foreach (var region in Regions.Regions.All)
-        {
-            using var registered = await platform.SendAsync(HttpMethod.Put, $"/api/v1/platforms/{region.Code()}", new { name = region.DisplayName(), kind = "Provincial", homeRegion = region.Code() });
-        }
-        var listings = new List<string>();
-        for (var i = 0; i < 40; i++)
-        {
-            var region = i % 2 == 0 ? Region.Sichuan : Region.Chongqing;
-            using var created = await platform.SendAsync(HttpMethod.Post, "/api/v1/listings", Samples.Draft(region));
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-            listings.Add((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
-        }
+        var listings = await Failovers.CreateListingsAsync(platform, 40);
         var chongqing = listings.Where(id => BashuId.RegionOf(id) == Region.Chongqing).ToArray();
         await using var probe = await ClusterProbe.ConnectAsync(platform);
         Assert.All(await RegionsOfAsync(probe, listings), pair => Assert.Equal(pair.Home, pair.Active));
@@ -95,30 +92,6 @@ public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper o
         Assert.True(summary.LongestCall < TimeSpan.FromSeconds(8), $"a call took {summary.LongestCall}");
         Assert.True(summary.Acknowledged.Count > 100, $"only {summary.Acknowledged.Count} writes acknowledged");
 
-        // Nothing acknowledged is lost: each acknowledged version is in the change log and in the state.
-        foreach (var (id, versions) in summary.Acknowledged.GroupBy(a => a.Id).Select(g => (g.Key, g.Select(a => a.Version).ToArray())))
-        {
-            var logged = await platform.Database.ScalarAsync<int[]>("SELECT coalesce(array_agg(version), '{}') FROM change_log WHERE state_name = 'listing' AND grain_key = $1", id);
-            Assert.Empty(versions.Except(logged));
-            Assert.True(await platform.Database.ScalarAsync<int>("SELECT version FROM grain_state WHERE state_name = 'listing' AND grain_key = $1", id) >= versions.Max());
-        }
-    }
-
-    private static async Task<(Region Home, Region? Active)[]> RegionsOfAsync(ClusterProbe probe, IEnumerable<string> ids)
-    {
-        var list = ids.ToArray();
-        var silos = await probe.SilosOfAsync(list.Select(id => probe.Grains.GetGrain<IListingGrain>(id)));
-        return [.. list.Select((id, i) => (BashuId.RegionOf(id)!.Value, silos[i] is { } name ? Regions.Regions.OfKey(name) : null))];
-    }
-
-    private static async Task<bool> WaitAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < deadline)
-        {
-            if (await condition()) return true;
-            await Task.Delay(250);
-        }
-        return false;
+        await AssertNothingAcknowledgedIsLostAsync(platform.Database, summary);
     }
 }

@@ -64,10 +64,8 @@ public class PlatformProcesses : IAsyncLifetime
     private (PlatformProcess Process, HttpClient Http) StartApiProcess(string name)
     {
         var port = FreePort();
-        var process = PlatformProcess.Start(Repository.ApiDll, $"{ClusterId}-{name}", LogDirectory, Environment(new()
-        {
-            ["BASHU_ADMIN_KEY"] = AdminKey,
-        }), "--urls", $"http://127.0.0.1:{port}");
+        var process = PlatformProcess.Start(
+            ["dotnet", Repository.ApiDll, "--urls", $"http://127.0.0.1:{port}"], name, LogFile(name), Environment(new() { ["BASHU_ADMIN_KEY"] = AdminKey }));
         return (process, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) });
     }
 
@@ -76,18 +74,33 @@ public class PlatformProcesses : IAsyncLifetime
     {
         var siloPort = FreePort();
         var name = $"{region}-{siloPort}";
+        var host = HostOf(region);
         var environment = new Dictionary<string, string>(SiloSettings)
         {
             ["Bashu__Region"] = region,
             ["Bashu__SiloPort"] = siloPort.ToString(),
             ["Bashu__GatewayPort"] = FreePort().ToString(),
+            ["Bashu__AdvertisedAddress"] = host.Address,
+            ["ConnectionStrings__Bashu"] = host.ConnectionString ?? Database.ConnectionString,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
-        _silos.Add(PlatformProcess.Start(Repository.SiloDll, $"{ClusterId}-{name}", LogDirectory, Environment(environment), name: name));
+        string[] command = host.NetworkNamespace is { } ns ? ["ip", "netns", "exec", ns, "dotnet", Repository.SiloDll] : ["dotnet", Repository.SiloDll];
+        _silos.Add(PlatformProcess.Start(command, name, LogFile(name), Environment(environment)));
         return name;
     }
 
+    /// <summary>Where a region's silos run: here on loopback, unless a fixture gives the region a network of its own.</summary>
+    protected virtual SiloHost HostOf(string region) => new(null, "127.0.0.1", null);
+
+    /// <summary>A network namespace to run in (null: this one), the address to advertise, and how to reach PostgreSQL from there (null: as the tests do).</summary>
+    protected sealed record SiloHost(string? NetworkNamespace, string Address, string? ConnectionString);
+
+    private string LogFile(string name) => Path.Combine(LogDirectory, $"{ClusterId}-{name}.log");
+
     public IReadOnlyList<string> Silos => [.. _silos.Where(s => !s.HasExited).Select(s => s.Name)];
+
+    /// <summary>Whether the silo's process has ended (killed, or stopped by itself).</summary>
+    public bool HasExited(string name) => _silos.Single(s => s.Name == name).HasExited;
 
     /// <summary>SIGKILL: no goodbye, no flush, as when a machine dies.</summary>
     public void KillSilo(string name) => _silos.Single(s => s.Name == name && !s.HasExited).Kill();
@@ -150,7 +163,7 @@ public class PlatformProcesses : IAsyncLifetime
             ["Bashu__ClusterId"] = ClusterId,
             ["DOTNET_gcServer"] = "0",
             ["Logging__LogLevel__Default"] = "Warning",
-            ["Logging__LogLevel__Orleans.Runtime.Silo"] = "Warning",
+            ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
         };
         foreach (var (key, value) in extra) environment[key] = value;
         return environment;
@@ -188,22 +201,15 @@ public sealed class PlatformProcess
 
     public bool HasExited => _process.HasExited;
 
-    public static PlatformProcess Start(string dll, string logName, string logDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
-        Start(dll, logName, logDirectory, environment, arguments, logName);
-
-    public static PlatformProcess Start(string dll, string logName, string logDirectory, IReadOnlyDictionary<string, string> environment, string name) =>
-        Start(dll, logName, logDirectory, environment, [], name);
-
-    private static PlatformProcess Start(string dll, string logName, string logDirectory, IReadOnlyDictionary<string, string> environment, string[] arguments, string name)
+    /// <summary>Starts <paramref name="command"/> (dotnet and its arguments, perhaps after a prefix such as ip netns exec).</summary>
+    public static PlatformProcess Start(IReadOnlyList<string> command, string name, string log, IReadOnlyDictionary<string, string> environment)
     {
-        var log = Path.Combine(logDirectory, $"{logName}.log");
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        // exec: the shell becomes the dotnet process, so killing it kills the silo itself.
+        // exec: the shell becomes the process (ip netns exec execs too), so killing it kills the silo itself.
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec dotnet \"$@\" >>\"$BASHU_TEST_LOG\" 2>&1");
+        start.ArgumentList.Add("exec \"$@\" >>\"$BASHU_TEST_LOG\" 2>&1");
         start.ArgumentList.Add("sh");
-        start.ArgumentList.Add(dll);
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var part in command) start.ArgumentList.Add(part);
         start.Environment["BASHU_TEST_LOG"] = log;
         foreach (var (key, value) in environment) start.Environment[key] = value;
         return new PlatformProcess(Process.Start(start)!, log, name);
