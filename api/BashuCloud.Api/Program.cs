@@ -25,6 +25,7 @@ app.MapBashuHealth();
 app.MapListingEndpoints();
 app.MapUserEndpoints();
 app.MapPlatformEndpoints();
+app.MapPlatformKeyEndpoints();
 await app.RunAsync();
 
 /// <summary>The API's entry point; public so tests can refer to its assembly.</summary>

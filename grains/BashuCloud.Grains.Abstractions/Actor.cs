@@ -16,4 +16,7 @@ public sealed record Actor(
     public bool IsAdministrator => Role is UserRole.Administrator;
 
     public bool IsAdministratorOf(Region region) => IsAdministrator && (Region is null || Region == region);
+
+    /// <summary>A platform's system acting for that platform (its key was issued to it).</summary>
+    public bool ActsFor(string? platformId) => Role is UserRole.Platform && platformId is not null && PrincipalId == platformId;
 }

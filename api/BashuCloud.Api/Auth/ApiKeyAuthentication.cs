@@ -4,6 +4,7 @@ using BashuCloud.Api.Infrastructure;
 using BashuCloud.Regions;
 using BashuCloud.Users;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace BashuCloud.Api.Auth;
@@ -20,10 +21,15 @@ public static class ApiKeyAuthentication
 
     public static WebApplicationBuilder AddApiKeyAuthentication(this WebApplicationBuilder builder)
     {
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddAuthentication(SchemeName).AddScheme<AuthenticationSchemeOptions, Handler>(SchemeName, null);
-        builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Administrator, policy => policy.RequireRole(nameof(UserRole.Administrator)));
+        var authorization = builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Administrator, policy => policy.RequireRole(nameof(UserRole.Administrator)).RequireClaim(Scopes.ClaimType, Scopes.Admin));
+        foreach (var scope in Scopes.All)
+        {
+            authorization.AddPolicy(Scopes.Policy(scope), policy => policy.RequireClaim(Scopes.ClaimType, scope));
+        }
         builder.Services.AddHostedService<BootstrapAdministrator>();
         return builder;
     }
@@ -35,6 +41,9 @@ public static class ApiKeyAuthentication
         Region? region = Regions.Regions.TryParse(user.FindFirstValue("region"), out var r) ? r : null;
         return new Actor(user.FindFirstValue(ClaimTypes.NameIdentifier)!, Enum.Parse<UserRole>(user.FindFirstValue(ClaimTypes.Role)!), region);
     }
+
+    /// <summary>The caller as a reader of listings: a key without listings:read reads what the public reads.</summary>
+    public static Actor? ToReader(this ClaimsPrincipal user) => user.Has(Scopes.ListingsRead) ? user.ToActor() : null;
 
     /// <summary>For endpoints that require authorization: the caller is known.</summary>
     public static Actor RequireActor(this ClaimsPrincipal user) =>
@@ -49,21 +58,23 @@ public static class ApiKeyAuthentication
             if (!Request.Headers.TryGetValue(Header, out var values)) return AuthenticateResult.NoResult();
             var key = values.ToString();
             if (key.Length is 0 or > 200) return AuthenticateResult.Fail("malformed key");
-            if (await keys.FindAsync(key, Context.RequestAborted) is not { } actor) return AuthenticateResult.Fail("unknown or revoked key");
+            if (await keys.FindAsync(key, Context.RequestAborted) is not { } caller) return AuthenticateResult.Fail("unknown, revoked or expired key");
+            var actor = caller.Actor;
             var claims = new List<Claim>
             {
                 new(ClaimTypes.NameIdentifier, actor.PrincipalId),
                 new(ClaimTypes.Role, actor.Role.ToString()),
             };
             if (actor.Region is { } region) claims.Add(new("region", region.Code()));
+            claims.AddRange(caller.Scopes.Select(scope => new Claim(Scopes.ClaimType, scope)));
             return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
         }
 
         protected override Task HandleChallengeAsync(AuthenticationProperties properties) => Write(StatusCodes.Status401Unauthorized,
-            Request.Headers.ContainsKey(Header) ? "X-Api-Key 无效或已吊销 (the key is wrong or revoked)" : "此操作需要 X-Api-Key (this operation needs an X-Api-Key)");
+            Request.Headers.ContainsKey(Header) ? "X-Api-Key 无效、已吊销或已过期 (the key is wrong, revoked or expired)" : "此操作需要 X-Api-Key (this operation needs an X-Api-Key)");
 
         protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-            Write(StatusCodes.Status403Forbidden, "此密钥无权执行此操作 (this key may not do that)");
+            Write(StatusCodes.Status403Forbidden, "此密钥无权执行此操作：角色或权限范围不足 (this key's role or scopes do not allow that)");
 
         private async Task Write(int status, string detail)
         {

@@ -1,36 +1,52 @@
 using System.Security.Cryptography;
 using System.Text;
+using BashuCloud.Platforms;
 using BashuCloud.Regions;
 using BashuCloud.Users;
 using Npgsql;
 
 namespace BashuCloud.Api.Auth;
 
+/// <summary>Who a key acts for, and what it may do.</summary>
+public sealed record Caller(Actor Actor, IReadOnlyList<string> Scopes);
+
+/// <summary>A platform's key as it is listed: never the key itself.</summary>
+public sealed record PlatformKey(
+    string KeyId, string Label, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt);
+
+/// <summary>A key just issued: the key itself is shown this once.</summary>
+public sealed record IssuedKey(PlatformKey Key, string ApiKey);
+
 /// <summary>
 /// API keys, stored only as SHA-256 hashes: a key is shown once, when issued. Keys are long random strings,
 /// so a plain hash (no salt, no stretching) is enough and lets a lookup use the primary key.
 /// </summary>
-public sealed class ApiKeyStore(NpgsqlDataSource database)
+public sealed class ApiKeyStore(NpgsqlDataSource database, TimeProvider time)
 {
     public const string BootstrapPrincipal = "admin";
+    private const string PlatformKeyColumns = "key_id, label, scopes, created_at, expires_at, revoked_at";
 
     public static string NewKey(string prefix) =>
         $"{prefix}_{Convert.ToBase64String(RandomNumberGenerator.GetBytes(30)).Replace('+', 'x').Replace('/', 'y').TrimEnd('=')}";
 
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
-    public async Task<Actor?> FindAsync(string key, CancellationToken cancellationToken)
+    /// <summary>The caller a key acts for, unless the key is unknown, revoked or past its expiry.</summary>
+    public async Task<Caller?> FindAsync(string key, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand(
-            "SELECT principal_id, role, region FROM api_key WHERE key_hash = $1 AND revoked_at IS NULL");
+        await using var command = database.CreateCommand("""
+            SELECT principal_id, role, region, scopes FROM api_key
+             WHERE key_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+            """);
         command.Parameters.Add(new() { Value = Hash(key) });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
         Region? region = Regions.Regions.TryParse(reader.IsDBNull(2) ? null : reader.GetString(2), out var r) ? r : null;
-        return new Actor(reader.GetString(0), Enum.Parse<UserRole>(reader.GetString(1)), region);
+        var actor = new Actor(reader.GetString(0), Enum.Parse<UserRole>(reader.GetString(1)), region);
+        return new Caller(actor, reader.IsDBNull(3) ? Scopes.ImpliedBy(actor.Role) : reader.GetFieldValue<string[]>(3));
     }
 
-    /// <summary>Records a key for a principal; idempotent for the same key.</summary>
+    /// <summary>Records a user's or administrator's own key (every scope its role allows); idempotent for the same key.</summary>
     public async Task SaveAsync(string key, Actor actor, string label, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand("""
@@ -44,4 +60,89 @@ public sealed class ApiKeyStore(NpgsqlDataSource database)
         command.Parameters.Add(new() { Value = label });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>Issues a key to a platform. With the admin scope (provincial platforms only) it acts as an administrator of the platform's region.</summary>
+    public async Task<IssuedKey> IssueAsync(PlatformView platform, IReadOnlyList<string> scopes, string label, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return await InsertAsync(connection, platform, scopes, label, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<PlatformKey>> ListAsync(string platformId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand($"SELECT {PlatformKeyColumns} FROM api_key WHERE platform_id = $1 ORDER BY created_at, key_id");
+        command.Parameters.Add(new() { Value = platformId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var keys = new List<PlatformKey>();
+        while (await reader.ReadAsync(cancellationToken)) keys.Add(Read(reader));
+        return keys;
+    }
+
+    /// <summary>Revokes a platform's key at once; null when the platform has no such key. Revoking twice changes nothing.</summary>
+    public async Task<PlatformKey?> RevokeAsync(string platformId, string keyId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand($"""
+            UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE platform_id = $1 AND key_id = $2
+            RETURNING {PlatformKeyColumns}
+            """);
+        command.Parameters.Add(new() { Value = platformId });
+        command.Parameters.Add(new() { Value = keyId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    /// <summary>
+    /// Issues a successor of a working key, with its scopes and label, and lets the old key work for
+    /// <paramref name="overlap"/> more (never longer than it would have). Null when there is no such working key.
+    /// </summary>
+    public async Task<(IssuedKey Successor, PlatformKey Replaced)?> RotateAsync(
+        PlatformView platform, string keyId, TimeSpan overlap, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        PlatformKey old;
+        await using (var expire = new NpgsqlCommand($"""
+            UPDATE api_key SET expires_at = least(coalesce(expires_at, 'infinity'), $3)
+             WHERE platform_id = $1 AND key_id = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+            RETURNING {PlatformKeyColumns}
+            """, connection, transaction))
+        {
+            expire.Parameters.Add(new() { Value = platform.Id });
+            expire.Parameters.Add(new() { Value = keyId });
+            expire.Parameters.Add(new() { Value = time.GetUtcNow() + overlap });
+            await using var reader = await expire.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) return null;
+            old = Read(reader);
+        }
+        var successor = await InsertAsync(connection, platform, old.Scopes, old.Label, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (successor, old);
+    }
+
+    private static async Task<IssuedKey> InsertAsync(
+        NpgsqlConnection connection, PlatformView platform, IReadOnlyList<string> scopes, string label, CancellationToken cancellationToken)
+    {
+        var key = NewKey("bkp");
+        var keyId = "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var role = scopes.Contains(Scopes.Admin) ? UserRole.Administrator : UserRole.Platform;
+        await using var command = new NpgsqlCommand($"""
+            INSERT INTO api_key (key_hash, principal_id, role, region, label, key_id, platform_id, scopes)
+            VALUES ($1, $2, $3, $4, $5, $6, $2, $7)
+            RETURNING {PlatformKeyColumns}
+            """, connection);
+        command.Parameters.Add(new() { Value = Hash(key) });
+        command.Parameters.Add(new() { Value = platform.Id });
+        command.Parameters.Add(new() { Value = role.ToString() });
+        command.Parameters.Add(new() { Value = platform.HomeRegion.Code() });
+        command.Parameters.Add(new() { Value = label });
+        command.Parameters.Add(new() { Value = keyId });
+        command.Parameters.Add(new() { Value = scopes.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new IssuedKey(Read(reader), key);
+    }
+
+    private static PlatformKey Read(NpgsqlDataReader reader) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetFieldValue<DateTimeOffset>(3),
+        reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5));
 }

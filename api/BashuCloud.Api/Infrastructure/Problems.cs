@@ -38,6 +38,10 @@ public static class Problems
         Validation(new Dictionary<string, string[]> { ["region"] = ["必填：sichuan 或 chongqing (required)"] },
             StatusCodes.Status422UnprocessableEntity, "内容不符合要求 (the content is invalid)");
 
+    /// <summary>A body that reads but breaks a rule: 422 with the fields that are wrong.</summary>
+    public static IResult Unprocessable(IReadOnlyDictionary<string, string[]> errors) =>
+        Validation(errors, StatusCodes.Status422UnprocessableEntity, "内容不符合要求 (the content is invalid)");
+
     /// <summary>A query or header the caller got wrong: 400 with the field that is wrong.</summary>
     public static IResult Invalid(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] }, StatusCodes.Status400BadRequest, message);

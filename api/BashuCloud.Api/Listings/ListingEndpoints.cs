@@ -25,17 +25,18 @@ public static class ListingEndpoints
         group.MapGet("/", ListListings).AllowAnonymous().Produces<Page<ListingSummary>>()
             .WithSummary("列出房源 (list listings)").WithDescription("Newest first, from the read model; anonymous callers see public statuses only.");
         group.MapGet("/{id}", GetListing).AllowAnonymous().Produces<ListingResponse>().WithSummary("查看房源 (get a listing)");
-        group.MapPost("/", CreateListing).RequireAuthorization().Produces<ListingResponse>(StatusCodes.Status201Created)
+        var write = Scopes.Policy(Scopes.ListingsWrite);
+        group.MapPost("/", CreateListing).RequireAuthorization(write).Produces<ListingResponse>(StatusCodes.Status201Created)
             .WithSummary("创建房源草稿 (create a draft listing)");
-        group.MapPut("/{id}", UpdateListing).RequireAuthorization().Produces<ListingResponse>()
+        group.MapPut("/{id}", UpdateListing).RequireAuthorization(write).Produces<ListingResponse>()
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status428PreconditionRequired)
             .WithSummary("修改房源 (update a listing; needs If-Match)");
-        group.MapPost("/{id}/submit", Submit).RequireAuthorization().Produces<ListingResponse>().WithSummary("提交审核 (submit for review)");
+        group.MapPost("/{id}/submit", Submit).RequireAuthorization(write).Produces<ListingResponse>().WithSummary("提交审核 (submit for review)");
         group.MapPost("/{id}/approve", Approve).RequireAuthorization(ApiKeyAuthentication.Administrator).Produces<ListingResponse>()
             .WithSummary("审核通过 (approve; region administrators)");
         group.MapPost("/{id}/reject", Reject).RequireAuthorization(ApiKeyAuthentication.Administrator).Produces<ListingResponse>()
             .WithSummary("退回 (reject with a reason; region administrators)");
-        group.MapPost("/{id}/withdraw", Withdraw).RequireAuthorization().Produces<ListingResponse>().WithSummary("撤回 (withdraw)");
+        group.MapPost("/{id}/withdraw", Withdraw).RequireAuthorization(write).Produces<ListingResponse>().WithSummary("撤回 (withdraw)");
         return group;
     }
 
@@ -54,7 +55,7 @@ public static class ListingEndpoints
         string? afterId = null;
         if (cursor is not null && !Cursor.TryDecode(cursor, out afterId)) return Problems.Invalid("cursor", "无效的分页游标 (not a cursor this API issued)");
 
-        var administrator = user.ToActor()?.IsAdministrator == true;
+        var administrator = user.ToReader()?.IsAdministrator == true;
         if (statusFilter is { } wanted && !ListingVisibility.IsPublic(wanted) && !administrator)
         {
             return Problems.Status(StatusCodes.Status403Forbidden, "只有管理员可以按非公开状态查询 (only administrators may list non-public statuses)");
@@ -68,7 +69,7 @@ public static class ListingEndpoints
 
     private static async Task<IResult> GetListing(string id, ClaimsPrincipal user, ListingReadCache listings, HttpResponse response)
     {
-        if (!BashuId.IsValid(id) || await listings.GetAsync(id) is not { } listing || !ListingVisibility.CanSee(listing.View, user.ToActor()))
+        if (!BashuId.IsValid(id) || await listings.GetAsync(id) is not { } listing || !ListingVisibility.CanSee(listing.View, user.ToReader()))
         {
             return NotFound(id);
         }

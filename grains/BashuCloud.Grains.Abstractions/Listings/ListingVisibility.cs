@@ -6,9 +6,13 @@ public static class ListingVisibility
     public static bool IsPublic(ListingStatus status) =>
         status is ListingStatus.Published or ListingStatus.Negotiating or ListingStatus.Traded or ListingStatus.Expired;
 
-    /// <summary>A draft, a listing in review or a withdrawn one is seen only by its owner and its region's administrators.</summary>
+    /// <summary>
+    /// A draft, a listing in review or a withdrawn one is seen only by its owner, its platform's system and its
+    /// region's administrators: never by another partner.
+    /// </summary>
     public static bool CanSee(ListingView listing, Actor? actor) =>
         IsPublic(listing.Status)
         || (actor is not null && (actor.PrincipalId == listing.OwnerId
+            || actor.ActsFor(listing.Content.PlatformId)
             || (listing.Content.Region is { } region && actor.IsAdministratorOf(region))));
 }

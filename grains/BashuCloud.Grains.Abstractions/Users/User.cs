@@ -29,12 +29,16 @@ public static class UserRules
     public const int OrganizationMax = 100;
     public const int CityMax = 40;
 
+    /// <summary>The roles a user can have: every role but <see cref="UserRole.Platform"/>, which only keys issued to platforms carry.</summary>
+    public static readonly IReadOnlyList<UserRole> Roles = [.. Enum.GetValues<UserRole>().Where(r => r is not UserRole.Platform)];
+
     public static IReadOnlyDictionary<string, string[]> Validate(UserRegistration registration)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(registration.DisplayName)) errors["displayName"] = ["不能为空 (must not be empty)"];
         else if (registration.DisplayName.Length > DisplayNameMax) errors["displayName"] = [$"不能超过 {DisplayNameMax} 字 (at most {DisplayNameMax} characters)"];
         if (registration.Role is not { } role || !Enum.IsDefined(role)) errors["role"] = ["必填 (required)"];
+        else if (!Roles.Contains(role)) errors["role"] = ["平台密钥在 /api/v1/platforms/{id}/keys 签发，不是用户角色 (platform keys are issued under /api/v1/platforms/{id}/keys)"];
         if (registration.Region is not { } region || !Enum.IsDefined(region)) errors["region"] = ["必填：sichuan 或 chongqing (required)"];
         if (registration.Organization is { Length: > OrganizationMax }) errors["organization"] = [$"不能超过 {OrganizationMax} 字 (at most {OrganizationMax} characters)"];
         if (registration.City is { Length: > CityMax }) errors["city"] = [$"不能超过 {CityMax} 字 (at most {CityMax} characters)"];

@@ -11,4 +11,9 @@ public enum UserRole
     ServiceProvider = 6,
     /// <summary>A provincial administrator: of one region, or of both when the region is not set.</summary>
     Administrator = 7,
+    /// <summary>
+    /// A platform's own system (a partner such as 科创中国, or a provincial operator's node) acting through an API key
+    /// issued to the platform; the principal is the platform's id. Never the role of a registered user.
+    /// </summary>
+    Platform = 8,
 }

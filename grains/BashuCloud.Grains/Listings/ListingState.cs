@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using BashuCloud.Regions;
+using BashuCloud.Users;
 using ListingDecision = BashuCloud.Decision<BashuCloud.Listings.ListingState, BashuCloud.Listings.ListingView>;
 
 namespace BashuCloud.Listings;
@@ -46,6 +47,10 @@ internal sealed record ListingState
         if (creation.OwnerId != actor.PrincipalId && !actor.IsAdministratorOf(draft.Region!.Value))
         {
             return ListingDecision.Refuse(this, Refusal.Forbidden, "只有管理员可以代他人发布 (only an administrator may list for someone else)");
+        }
+        if (actor.Role is UserRole.Platform && !actor.ActsFor(draft.PlatformId))
+        {
+            return ListingDecision.Refuse(this, Refusal.Forbidden, "平台只能发布本平台的房源 (a platform lists on its own platform only)");
         }
         return Accept(this with
         {
@@ -127,7 +132,8 @@ internal sealed record ListingState
     private ListingDecision? Refuse(int? expectedVersion, Actor actor, bool byOwner, ListingStatus[] allowed)
     {
         if (!Exists) return ListingDecision.Refuse(this, Refusal.NotFound, "房源不存在 (listing not found)");
-        var permitted = actor.IsAdministratorOf(Region) || (byOwner && actor.PrincipalId == OwnerId);
+        // A platform's system writes the listings of its platform, whoever owns them; never another platform's.
+        var permitted = actor.IsAdministratorOf(Region) || (byOwner && (actor.PrincipalId == OwnerId || actor.ActsFor(Content!.PlatformId)));
         if (!permitted)
         {
             return ListingDecision.Refuse(this, Refusal.Forbidden, byOwner

@@ -66,8 +66,9 @@ public sealed class DirectoryApiTests(PlatformFixture platform)
             listed = (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray()
                 .ToDictionary(p => p.GetProperty("id").GetString()!, p => p.GetProperty("homeRegion").GetString()!);
         }
-        while (listed.Count < expected.Count && DateTime.UtcNow < deadline && await Delay());
-        Assert.Equal(expected.OrderBy(p => p.Key), listed.OrderBy(p => p.Key));
+        while (!expected.Keys.All(listed.ContainsKey) && DateTime.UtcNow < deadline && await Delay());
+        // Other tests of this fixture register partner platforms of their own.
+        Assert.Equal(expected.OrderBy(p => p.Key), listed.Where(p => expected.ContainsKey(p.Key)).OrderBy(p => p.Key));
 
         using var kczg = await platform.SendAsync(HttpMethod.Get, "/api/v1/platforms/kczg", key: null);
         Assert.Equal("科创中国", (await kczg.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString());

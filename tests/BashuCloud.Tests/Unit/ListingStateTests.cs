@@ -1,6 +1,7 @@
 using BashuCloud.Listings;
 using BashuCloud.Regions;
 using BashuCloud.Tests.Support;
+using BashuCloud.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 
@@ -39,6 +40,21 @@ public class ListingStateTests
     [Fact]
     public void A_listing_lives_in_the_region_its_id_names() =>
         Assert.Equal(Refusal.Invalid, new ListingState().Create(Id, new ListingCreation(Samples.Draft(Region.Chongqing), "o"), Samples.Owner(Region.Chongqing), Samples.Now).Outcome.Refusal);
+
+    [Fact]
+    public void A_platforms_system_lists_and_edits_on_its_own_platform_only()
+    {
+        var kczg = new Actor("kczg", UserRole.Platform, Region.Sichuan);
+        var onKczg = Samples.Draft() with { PlatformId = "kczg" };
+        Assert.Equal(Refusal.Forbidden, new ListingState().Create(Id, new ListingCreation(Samples.Draft(), "kczg"), kczg, Samples.Now).Outcome.Refusal);
+        Assert.True(new ListingState().Create(Id, new ListingCreation(onKczg, "kczg"), kczg, Samples.Now).Outcome.Succeeded);
+
+        // A researcher's listing on kczg may be edited by kczg's system; one on the provincial platform may not.
+        var researchersOnKczg = Created(onKczg);
+        Assert.True(researchersOnKczg.Update(onKczg with { Title = "新标题" }, 1, kczg, Later).Outcome.Succeeded);
+        Assert.Equal(Refusal.Forbidden, Created().Update(Samples.Draft() with { Title = "新标题" }, 1, kczg, Later).Outcome.Refusal);
+        Assert.Equal(Refusal.Forbidden, researchersOnKczg.Update(onKczg, 1, new Actor("other", UserRole.Platform, Region.Sichuan), Later).Outcome.Refusal);
+    }
 
     [Fact]
     public void Only_an_administrator_may_list_for_someone_else()

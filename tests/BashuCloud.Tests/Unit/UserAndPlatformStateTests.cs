@@ -26,6 +26,13 @@ public class UserAndPlatformStateTests
     }
 
     [Fact]
+    public void No_user_is_registered_as_a_platform()
+    {
+        var decision = new UserState().Register(ChongqingUser, new UserRegistration("接口账号", UserRole.Platform, Region.Chongqing, null, null), Samples.JointAdministrator, Samples.Now);
+        Assert.Equal(["role"], decision.Outcome.Errors!.Keys.ToArray());
+    }
+
+    [Fact]
     public void A_user_is_registered_once() =>
         Assert.Equal(Refusal.AlreadyExists, new UserState().Register(ChongqingUser, Broker, Samples.JointAdministrator, Samples.Now).Next
             .Register(ChongqingUser, Broker, Samples.JointAdministrator, Samples.Now).Outcome.Refusal);
