@@ -1,6 +1,7 @@
 using BashuCloud.Api.Auth;
 using BashuCloud.Api.Infrastructure;
 using BashuCloud.Api.Listings;
+using BashuCloud.Api.Partners;
 using BashuCloud.Api.Platforms;
 using BashuCloud.Api.Users;
 
@@ -26,6 +27,7 @@ app.MapListingEndpoints();
 app.MapUserEndpoints();
 app.MapPlatformEndpoints();
 app.MapPlatformKeyEndpoints();
+app.MapPartnerListingEndpoints();
 await app.RunAsync();
 
 /// <summary>The API's entry point; public so tests can refer to its assembly.</summary>

@@ -67,7 +67,11 @@ public static class ListingEndpoints
         return TypedResults.Ok(await queries.PageAsync(filter, limit ?? DefaultLimit, afterId, cancellationToken));
     }
 
-    private static async Task<IResult> GetListing(string id, ClaimsPrincipal user, ListingReadCache listings, HttpResponse response)
+    private static Task<IResult> GetListing(string id, ClaimsPrincipal user, ListingReadCache listings, HttpResponse response) =>
+        ReadAsync(id, user, listings, response);
+
+    /// <summary>A listing as its reader may see it (404 for one they may not), from the read cache, with its ETag.</summary>
+    internal static async Task<IResult> ReadAsync(string id, ClaimsPrincipal user, ListingReadCache listings, HttpResponse response)
     {
         if (!BashuId.IsValid(id) || await listings.GetAsync(id) is not { } listing || !ListingVisibility.CanSee(listing.View, user.ToReader()))
         {

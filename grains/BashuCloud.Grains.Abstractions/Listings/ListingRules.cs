@@ -77,6 +77,11 @@ public static partial class ListingRules
         }
     }
 
+    /// <summary>Whether two drafts say the same thing, lists included (records compare lists by reference).</summary>
+    public static bool SameContent(ListingDraft? a, ListingDraft? b) =>
+        a is not null && b is not null
+        && System.Text.Json.JsonSerializer.Serialize(a, BashuJson.Options) == System.Text.Json.JsonSerializer.Serialize(b, BashuJson.Options);
+
     public static bool IsPlatformId(string? id) => id is not null && PlatformIdPattern().IsMatch(id);
 
     private static void PriceRules(ListingDraft draft, Action<string, string> add)

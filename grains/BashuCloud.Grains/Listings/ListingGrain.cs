@@ -59,11 +59,12 @@ internal sealed class ListingGrain(
     public Task<Outcome<ListingView>> WithdrawAsync(string? reason, int? expectedVersion, Actor actor) =>
         Commit(Current.Withdraw(reason, expectedVersion, actor, Now));
 
-    /// <summary>Stores the decision, then revokes the read caches' leases, then answers.</summary>
+    /// <summary>Stores the decision, then revokes the read caches' leases (unless nothing changed), then answers.</summary>
     private async Task<Outcome<ListingView>> Commit(Decision<ListingState, ListingView> decision)
     {
+        var changed = !ReferenceEquals(decision.Next, Current);
         var outcome = await state.Commit(decision, this);
-        if (outcome.Succeeded) await _leases.RevokeAsync(this.GetPrimaryKeyString(), outcome.Value!.Version);
+        if (outcome.Succeeded && changed) await _leases.RevokeAsync(this.GetPrimaryKeyString(), outcome.Value!.Version);
         return outcome;
     }
 

@@ -78,6 +78,8 @@ internal sealed record ListingState
         var errors = ListingRules.Validate(merged, DateOnly.FromDateTime(now.UtcDateTime));
         if (errors.Count > 0) return ListingDecision.Invalid(this, errors);
 
+        // The same content again is no change: no new version (a platform pushing its listing twice makes one version).
+        if (ListingRules.SameContent(merged, Content)) return new(this, Outcome<ListingView>.Ok(ToView()));
         // A published listing that changes goes back to review: administrators approve what the public sees.
         var status = Status is ListingStatus.Published ? ListingStatus.InReview : Status;
         return Accept(this with { Content = merged, Status = status }, now);

@@ -41,6 +41,18 @@ public sealed class PlatformFixture : PlatformProcesses
         return (json.RootElement.GetProperty("user").GetProperty("id").GetString()!, json.RootElement.GetProperty("apiKey").GetString()!);
     }
 
+    /// <summary>Scopes of a platform's sync system that reads and writes listings.</summary>
+    public static readonly string[] ReadWrite = ["listings:read", "listings:write"];
+
+    /// <summary>Issues a key to a platform (by default as Sichuan's administrator); returns its id and the key.</summary>
+    public async Task<(string KeyId, string Key)> IssueKeyAsync(string platformId, string[] scopes, string? adminKey = null, string? label = null)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"/api/v1/platforms/{platformId}/keys", new { scopes, label }, adminKey ?? AdministratorKeys[Region.Sichuan]);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (body.GetProperty("key").GetProperty("keyId").GetString()!, body.GetProperty("apiKey").GetString()!);
+    }
+
     /// <summary>Creates a listing as the region's researcher; returns its id and ETag.</summary>
     public async Task<(string Id, string ETag)> CreateListingAsync(ListingDraft draft)
     {

@@ -11,7 +11,7 @@ namespace BashuCloud.Tests.Api;
 [Collection(PlatformCollection.Name)]
 public sealed class PlatformKeyApiTests(PlatformFixture platform)
 {
-    private static readonly string[] ReadWrite = ["listings:read", "listings:write"];
+    private static readonly string[] ReadWrite = PlatformFixture.ReadWrite;
     private static readonly string[] UnknownScope = ["listings:delete"];
     private static readonly string[] AdminScope = ["admin"];
 
@@ -130,13 +130,8 @@ public sealed class PlatformKeyApiTests(PlatformFixture platform)
         await AssertProblem(refused, HttpStatusCode.Forbidden, "the other region's listing");
     }
 
-    private async Task<(string KeyId, string Key)> IssueAsync(string platformId, string[] scopes, string adminKey, string? label = null)
-    {
-        using var response = await platform.SendAsync(HttpMethod.Post, $"/api/v1/platforms/{platformId}/keys", new { scopes, label }, adminKey);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return (body.GetProperty("key").GetProperty("keyId").GetString()!, body.GetProperty("apiKey").GetString()!);
-    }
+    private Task<(string KeyId, string Key)> IssueAsync(string platformId, string[] scopes, string adminKey, string? label = null) =>
+        platform.IssueKeyAsync(platformId, scopes, adminKey, label);
 
     private async Task<(string Key, JsonElement Replaced)> RotateAsync(string keyId, object body, string adminKey)
     {

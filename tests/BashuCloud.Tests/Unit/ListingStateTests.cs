@@ -42,6 +42,18 @@ public class ListingStateTests
         Assert.Equal(Refusal.Invalid, new ListingState().Create(Id, new ListingCreation(Samples.Draft(Region.Chongqing), "o"), Samples.Owner(Region.Chongqing), Samples.Now).Outcome.Refusal);
 
     [Fact]
+    public void The_same_content_again_is_no_change()
+    {
+        var state = Created();
+        // An equal draft built anew (its lists are other instances): nothing to store, no new version.
+        var same = state.Update(Samples.Draft(), null, Samples.Owner(), Later);
+        Assert.True(same.Outcome.Succeeded);
+        Assert.Same(state, same.Next);
+        Assert.Equal(1, same.Outcome.Value!.Version);
+        Assert.Equal(2, state.Update(Samples.Draft() with { Keywords = ["地铁", "巡检"] }, null, Samples.Owner(), Later).Next.Version);
+    }
+
+    [Fact]
     public void A_platforms_system_lists_and_edits_on_its_own_platform_only()
     {
         var kczg = new Actor("kczg", UserRole.Platform, Region.Sichuan);
