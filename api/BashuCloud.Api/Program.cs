@@ -1,4 +1,5 @@
 using BashuCloud.Api.Auth;
+using BashuCloud.Api.Changes;
 using BashuCloud.Api.Infrastructure;
 using BashuCloud.Api.Listings;
 using BashuCloud.Api.Partners;
@@ -11,6 +12,7 @@ builder.AddBashuDatabase();
 builder.AddBashuClusterClient();
 builder.AddDeadSiloCalls();
 builder.AddListingReadCache();
+builder.AddChangeFeed();
 builder.AddBashuErrors();
 builder.AddApiKeyAuthentication();
 builder.AddBashuOpenApi();
@@ -28,6 +30,7 @@ app.MapUserEndpoints();
 app.MapPlatformEndpoints();
 app.MapPlatformKeyEndpoints();
 app.MapPartnerListingEndpoints();
+app.MapChangeEndpoints();
 await app.RunAsync();
 
 /// <summary>The API's entry point; public so tests can refer to its assembly.</summary>

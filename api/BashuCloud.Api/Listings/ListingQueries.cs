@@ -50,19 +50,26 @@ public sealed class ListingQueries(NpgsqlDataSource database)
 }
 
 /// <summary>An opaque page cursor: the last id seen, so pages stay stable while listings are added.</summary>
+/// <summary>Opaque, URL-safe cursors: base64url of a position only this API writes and reads.</summary>
 public static class Cursor
 {
-    public static string Encode(string id) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(id)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private const int MaxLength = 100;
 
-    public static bool TryDecode(string cursor, out string id)
+    public static string Encode(string position) =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(position)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>A listing page's cursor: the id of the page's last listing.</summary>
+    public static bool TryDecode(string cursor, out string id) => TryDecodeText(cursor, out id) && BashuId.IsValid(id);
+
+    public static bool TryDecodeText(string cursor, out string position)
     {
-        id = "";
-        if (cursor.Length > 100) return false;
+        position = "";
+        if (cursor.Length > MaxLength) return false;
         var base64 = cursor.Replace('-', '+').Replace('_', '/');
         base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
         var bytes = new byte[base64.Length];
         if (!Convert.TryFromBase64String(base64, bytes, out var written)) return false;
-        id = System.Text.Encoding.UTF8.GetString(bytes, 0, written);
-        return BashuId.IsValid(id);
+        position = System.Text.Encoding.UTF8.GetString(bytes, 0, written);
+        return true;
     }
 }
