@@ -1,10 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
-using BashuCloud.Regions;
-using BashuCloud.Tests.Support;
 using static BashuCloud.Tests.Api.ListingApiTests;
 
 namespace BashuCloud.Tests.Api;

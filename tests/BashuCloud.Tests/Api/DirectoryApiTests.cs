@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using BashuCloud.Regions;
-using BashuCloud.Tests.Support;
 using BashuCloud.Users;
 
 namespace BashuCloud.Tests.Api;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using BashuCloud.Bench;
-using BashuCloud.Regions;
-using BashuCloud.Tests.Support;
 using static BashuCloud.Tests.Support.Failovers;
 using Xunit.Abstractions;
 

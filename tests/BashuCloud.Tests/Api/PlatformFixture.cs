@@ -1,9 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using BashuCloud.Listings;
-using BashuCloud.Regions;
-using BashuCloud.Tests.Support;
 using BashuCloud.Users;
 
 namespace BashuCloud.Tests.Api;

@@ -1,8 +1,6 @@
 using BashuCloud.Listings;
 using BashuCloud.Platforms;
-using BashuCloud.Regions;
 using BashuCloud.Seeds;
-using BashuCloud.Tests.Support;
 using BashuCloud.Users;
 
 namespace BashuCloud.Tests.Cluster;

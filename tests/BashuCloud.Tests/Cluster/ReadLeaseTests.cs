@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using BashuCloud.Listings;
-using BashuCloud.Regions;
-using BashuCloud.Tests.Support;
 
 namespace BashuCloud.Tests.Cluster;
 

@@ -1,5 +1,4 @@
 using BashuCloud.Storage;
-using BashuCloud.Tests.Support;
 using Npgsql;
 using Orleans.Storage;
 

@@ -1,6 +1,4 @@
-using System.Net;
 using BashuCloud.Schema;
-using BashuCloud.Tests.Support;
 using Npgsql;
 using Orleans.Storage;
 

@@ -1,10 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using BashuCloud.Bench;
 using BashuCloud.Listings;
-using BashuCloud.Regions;
 
 namespace BashuCloud.Tests.Support;
 

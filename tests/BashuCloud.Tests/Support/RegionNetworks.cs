@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using BashuCloud.Regions;
 
 namespace BashuCloud.Tests.Support;
 

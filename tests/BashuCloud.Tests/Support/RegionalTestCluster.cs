@@ -1,5 +1,4 @@
 using BashuCloud.Platforms;
-using BashuCloud.Regions;
 using BashuCloud.Storage;
 using Orleans.TestingHost;
 

@@ -1,5 +1,4 @@
 using BashuCloud.Listings;
-using BashuCloud.Regions;
 using BashuCloud.Users;
 
 namespace BashuCloud.Tests.Support;

@@ -1,4 +1,3 @@
-using BashuCloud.Regions;
 
 namespace BashuCloud.Tests.Unit;
 

@@ -1,5 +1,4 @@
 using BashuCloud.Listings;
-using BashuCloud.Tests.Support;
 
 namespace BashuCloud.Tests.Unit;
 

@@ -1,6 +1,4 @@
 using BashuCloud.Listings;
-using BashuCloud.Regions;
-using BashuCloud.Tests.Support;
 using BashuCloud.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;

@@ -1,6 +1,4 @@
 using BashuCloud.Platforms;
-using BashuCloud.Regions;
-using BashuCloud.Tests.Support;
 using BashuCloud.Users;
 
 namespace BashuCloud.Tests.Unit;
