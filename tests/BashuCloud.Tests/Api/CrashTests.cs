@@ -1,4 +1,3 @@
-
 namespace BashuCloud.Tests.Api;
 
 /// <summary>

@@ -1,4 +1,3 @@
-
 namespace BashuCloud.Tests.Unit;
 
 public class IdsAndRegionsTests
