@@ -13,6 +13,7 @@ builder.AddBashuClusterClient();
 builder.AddDeadSiloCalls();
 builder.AddListingReadCache();
 builder.AddChangeFeed();
+builder.AddSyncBatches();
 builder.AddBashuErrors();
 builder.AddApiKeyAuthentication();
 builder.AddBashuOpenApi();
@@ -30,6 +31,7 @@ app.MapUserEndpoints();
 app.MapPlatformEndpoints();
 app.MapPlatformKeyEndpoints();
 app.MapPartnerListingEndpoints();
+app.MapSyncBatchEndpoints();
 app.MapChangeEndpoints();
 await app.RunAsync();
 

@@ -3,17 +3,20 @@ namespace BashuCloud.Api.Infrastructure;
 /// <summary>Maps a grain's refusal to the HTTP answer a caller expects.</summary>
 public static class Problems
 {
+    /// <summary>The HTTP status of a grain's refusal.</summary>
+    public static int StatusOf(Refusal refusal) => refusal switch
+    {
+        Refusal.NotFound => StatusCodes.Status404NotFound,
+        Refusal.Invalid => StatusCodes.Status422UnprocessableEntity,
+        Refusal.AlreadyExists or Refusal.WrongStatus => StatusCodes.Status409Conflict,
+        Refusal.VersionMismatch => StatusCodes.Status412PreconditionFailed,
+        Refusal.Forbidden => StatusCodes.Status403Forbidden,
+        _ => throw new InvalidOperationException($"Outcome {refusal} is not a refusal."),
+    };
+
     public static IResult From<T>(Outcome<T> outcome)
     {
-        var status = outcome.Refusal switch
-        {
-            Refusal.NotFound => StatusCodes.Status404NotFound,
-            Refusal.Invalid => StatusCodes.Status422UnprocessableEntity,
-            Refusal.AlreadyExists or Refusal.WrongStatus => StatusCodes.Status409Conflict,
-            Refusal.VersionMismatch => StatusCodes.Status412PreconditionFailed,
-            Refusal.Forbidden => StatusCodes.Status403Forbidden,
-            _ => throw new InvalidOperationException($"Outcome {outcome.Refusal} is not a refusal."),
-        };
+        var status = StatusOf(outcome.Refusal);
         if (outcome.Errors is { Count: > 0 } errors)
         {
             return Validation(errors, status, outcome.Detail);

@@ -14,6 +14,9 @@ public interface IExternalListingGrain : IGrainWithStringKey
     /// <summary>Creates the listing on the first push, updates it on the next ones; the same content again makes no new version.</summary>
     [Alias("upsert")] Task<Outcome<ExternalUpsert>> UpsertAsync(ListingDraft draft, Actor actor);
 
+    /// <summary>Withdraws the listing; withdrawing it again changes nothing. NotFound while nothing was pushed.</summary>
+    [Alias("withdraw")] Task<Outcome<ListingView>> WithdrawAsync(string? reason, Actor actor);
+
     /// <summary>Our listing's id, or null while the platform has pushed nothing under this external id.</summary>
     [Alias("listing-id"), ReadOnly] Task<string?> ListingIdAsync();
 }

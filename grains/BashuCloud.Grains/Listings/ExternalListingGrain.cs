@@ -20,6 +20,19 @@ internal sealed class ExternalListingGrain(
 {
     public Task<string?> ListingIdAsync() => Task.FromResult(state.State.ListingId);
 
+    public async Task<Outcome<ListingView>> WithdrawAsync(string? reason, Actor actor)
+    {
+        var listing = state.State.ListingId is { } id ? GrainFactory.GetGrain<IListingGrain>(id) : null;
+        if (listing is null || await listing.GetAsync() is not { } view)
+        {
+            return Outcome<ListingView>.Refused(Refusal.NotFound, "该外部编号下没有房源 (nothing was pushed under this external id)");
+        }
+        // A withdrawal sent again (a retried sync) is already done; the listing grain still decides who may withdraw.
+        return view.Status is ListingStatus.Withdrawn && (actor.ActsFor(view.Content.PlatformId) || actor.IsAdministratorOf(view.Content.Region!.Value))
+            ? Outcome<ListingView>.Ok(view)
+            : await listing.WithdrawAsync(reason, null, actor);
+    }
+
     public async Task<Outcome<ExternalUpsert>> UpsertAsync(ListingDraft draft, Actor actor)
     {
         var platformId = ExternalIds.PlatformOf(this.GetPrimaryKeyString());

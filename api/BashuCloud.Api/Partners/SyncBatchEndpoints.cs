@@ -1,0 +1,172 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.Json;
+using BashuCloud.Api.Auth;
+using BashuCloud.Api.Infrastructure;
+using BashuCloud.Listings;
+using BashuCloud.Platforms;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace BashuCloud.Api.Partners;
+
+/// <summary>One item of a batch: an upsert of a listing under the platform's id, or its withdrawal.</summary>
+public sealed record SyncItem(string? Op, string? ExternalId, ListingDraft? Listing, string? Reason);
+
+public sealed record SyncBatchRequest(string? PartnerId, IReadOnlyList<SyncItem>? Items);
+
+/// <summary>What happened to one item: the status it would have had alone, and the listing or the reason.</summary>
+public sealed record SyncItemResult(
+    int Index, string? ExternalId, int Status, string? ListingId, int? Version, string? Error, IReadOnlyDictionary<string, string[]>? Errors);
+
+public sealed record SyncBatchResponse(int Applied, int Rejected, IReadOnlyList<SyncItemResult> Results);
+
+/// <summary>
+/// POST /api/v1/sync/batch: up to 1,000 upserts and withdrawals of one platform's listings in one request. Each item
+/// is applied on its own (one bad item is rejected with its reason, the others apply); items of one external id
+/// apply in their order. With an Idempotency-Key, a retry gets the first answer again.
+/// </summary>
+public static class SyncBatchEndpoints
+{
+    public const int MaxItems = 1000;
+    public const string IdempotencyHeader = "Idempotency-Key";
+    // 1,000 full listings are a few MiB; every other endpoint keeps the 1 MiB limit.
+    private const long MaxBodyBytes = 16 * 1024 * 1024;
+    private const int Parallelism = 16;
+
+    public static WebApplicationBuilder AddSyncBatches(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IdempotencyKeys>();
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapSyncBatchEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/sync").WithTags("Partner sync").ProducesCommonProblems();
+        group.MapPost("/batch", Run).RequireAuthorization(Scopes.Policy(Scopes.ListingsWrite))
+            .Accepts<SyncBatchRequest>("application/json").Produces<SyncBatchResponse>()
+            .WithSummary("批量同步 (up to 1,000 upserts and withdrawals; a result per item; Idempotency-Key for safe retries)");
+        return group;
+    }
+
+    private static async Task<IResult> Run(HttpContext context, ClaimsPrincipal user, IGrainFactory grains, IdempotencyKeys keys, CancellationToken cancellationToken)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxBodyBytes;
+        var body = await ReadBodyAsync(context.Request, cancellationToken);
+        SyncBatchRequest? batch;
+        try
+        {
+            batch = JsonSerializer.Deserialize<SyncBatchRequest>(body, BashuJson.Options);
+        }
+        catch (JsonException exception)
+        {
+            return Problems.Invalid("body", $"JSON 无法读取 (unreadable JSON): {exception.Message}");
+        }
+        if (batch?.Items is not { } items) return Problems.Invalid("items", "必填 (required)");
+        if (items.Count > MaxItems)
+        {
+            return Problems.Status(StatusCodes.Status413PayloadTooLarge, $"每批最多 {MaxItems} 项，收到 {items.Count} 项 (at most {MaxItems} items)");
+        }
+        if (batch.PartnerId is not { } partnerId || !ListingRules.IsPlatformId(partnerId) || await grains.GetGrain<IPlatformGrain>(partnerId).GetAsync() is null)
+        {
+            return Problems.Status(StatusCodes.Status404NotFound, $"平台 {batch.PartnerId} 不存在 (no such platform)");
+        }
+
+        var actor = user.RequireActor();
+        var idempotencyKey = context.Request.Headers[IdempotencyHeader].ToString();
+        if (idempotencyKey.Length == 0) return Json(await ApplyAsync(grains, partnerId, items, actor, cancellationToken));
+        if (!IdempotencyKeys.IsValid(idempotencyKey)) return Problems.Invalid(IdempotencyHeader, $"应为 1–{IdempotencyKeys.MaxLength} 个可见 ASCII 字符 (1 to {IdempotencyKeys.MaxLength} visible ASCII characters)");
+
+        switch (await keys.StartAsync(actor.PrincipalId, idempotencyKey, SHA256.HashData(body), cancellationToken))
+        {
+            case IdempotentStart.Replay replay:
+                context.Response.Headers["Idempotent-Replayed"] = "true";
+                return Results.Text(replay.Body, "application/json; charset=utf-8", statusCode: replay.Status);
+            case IdempotentStart.Running:
+                return Problems.Status(StatusCodes.Status409Conflict, "同一 Idempotency-Key 的请求正在处理 (a request with this key is running)");
+            case IdempotentStart.OtherBody:
+                return Problems.Status(StatusCodes.Status422UnprocessableEntity, "此 Idempotency-Key 已用于另一请求体 (the key was used with another body)");
+        }
+        try
+        {
+            var response = Json(await ApplyAsync(grains, partnerId, items, actor, cancellationToken));
+            await keys.FinishAsync(actor.PrincipalId, idempotencyKey, StatusCodes.Status200OK, response.ResponseContent, cancellationToken);
+            return response;
+        }
+        catch
+        {
+            await keys.ForgetAsync(actor.PrincipalId, idempotencyKey);
+            throw;
+        }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    /// <summary>Applies every item: the external ids in parallel, each one's items in order.</summary>
+    private static async Task<SyncBatchResponse> ApplyAsync(
+        IGrainFactory grains, string partnerId, IReadOnlyList<SyncItem> items, Actor actor, CancellationToken cancellationToken)
+    {
+        var results = new SyncItemResult[items.Count];
+        var runs = new List<List<int>>();
+        var byExternalId = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (Reject(i, items[i]) is { } rejected)
+            {
+                results[i] = rejected;
+                continue;
+            }
+            if (!byExternalId.TryGetValue(items[i].ExternalId!, out var run)) runs.Add(byExternalId[items[i].ExternalId!] = run = []);
+            run.Add(i);
+        }
+        await Parallel.ForEachAsync(runs, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (run, _) =>
+        {
+            foreach (var i in run) results[i] = await ApplyAsync(grains.GetGrain<IExternalListingGrain>(ExternalIds.Key(partnerId, items[i].ExternalId!)), i, items[i], actor);
+        });
+        var applied = results.Count(r => r.Status is >= 200 and < 300);
+        return new SyncBatchResponse(applied, results.Length - applied, results);
+    }
+
+    private static SyncItemResult? Reject(int index, SyncItem item)
+    {
+        if (!ExternalIds.IsValid(item.ExternalId)) return Refused(index, item, StatusCodes.Status400BadRequest, "externalId", "外部编号应为 1–128 个字母、数字或 . _ : - (1 to 128 letters, digits, . _ : -)");
+        return item.Op switch
+        {
+            "upsert" when item.Listing is null => Refused(index, item, StatusCodes.Status400BadRequest, "listing", "upsert 需要 listing (an upsert needs the listing)"),
+            "upsert" or "withdraw" => null,
+            _ => Refused(index, item, StatusCodes.Status400BadRequest, "op", "应为 upsert 或 withdraw (upsert or withdraw)"),
+        };
+    }
+
+    private static async Task<SyncItemResult> ApplyAsync(IExternalListingGrain grain, int index, SyncItem item, Actor actor)
+    {
+        var (outcome, success) = item.Op == "withdraw"
+            ? (await grain.WithdrawAsync(item.Reason, actor), StatusCodes.Status200OK)
+            : Unwrap(await grain.UpsertAsync(item.Listing!, actor));
+        return outcome.Succeeded
+            ? new SyncItemResult(index, item.ExternalId, success, outcome.Value!.Id, outcome.Value.Version, null, null)
+            : new SyncItemResult(index, item.ExternalId, Problems.StatusOf(outcome.Refusal), null, null, outcome.Detail, outcome.Errors);
+    }
+
+    private static (Outcome<ListingView> Outcome, int Success) Unwrap(Outcome<ExternalUpsert> upsert) => upsert.Succeeded
+        ? (Outcome<ListingView>.Ok(upsert.Value!.Listing), upsert.Value.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK)
+        : (new Outcome<ListingView>(upsert.Refusal, null, upsert.Detail, upsert.Errors), 0);
+
+    private static SyncItemResult Refused(int index, SyncItem item, int status, string field, string message) =>
+        new(index, item.ExternalId, status, null, null, message, new Dictionary<string, string[]> { [field] = [message] });
+
+    private static JsonText Json(SyncBatchResponse response) => new(JsonSerializer.Serialize(response, BashuJson.Options));
+
+    /// <summary>The answer as the exact text that is stored for replays.</summary>
+    private sealed class JsonText(string content) : IResult
+    {
+        public string ResponseContent => content;
+
+        public Task ExecuteAsync(HttpContext httpContext) =>
+            Results.Text(content, "application/json; charset=utf-8").ExecuteAsync(httpContext);
+    }
+}
