@@ -23,6 +23,7 @@ builder.AddBashuTelemetry();
 var app = builder.Build();
 app.UseBashuErrors();
 app.UseAuthentication();
+app.UseRateLimits();
 app.UseAuthorization();
 app.MapBashuOpenApi();
 app.MapBashuHealth();

@@ -67,6 +67,7 @@ public static class ApiKeyAuthentication
             };
             if (actor.Region is { } region) claims.Add(new("region", region.Code()));
             claims.AddRange(caller.Scopes.Select(scope => new Claim(Scopes.ClaimType, scope)));
+            if (caller.PlatformId is { } platform) claims.Add(new(RateLimits.PlatformClaim, platform));
             return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
         }
 

@@ -7,8 +7,8 @@ using Npgsql;
 
 namespace BashuCloud.Api.Auth;
 
-/// <summary>Who a key acts for, and what it may do.</summary>
-public sealed record Caller(Actor Actor, IReadOnlyList<string> Scopes);
+/// <summary>Who a key acts for, what it may do, and the platform it was issued to (null for a user's own key).</summary>
+public sealed record Caller(Actor Actor, IReadOnlyList<string> Scopes, string? PlatformId);
 
 /// <summary>A platform's key as it is listed: never the key itself.</summary>
 public sealed record PlatformKey(
@@ -35,7 +35,7 @@ public sealed class ApiKeyStore(NpgsqlDataSource database, TimeProvider time)
     public async Task<Caller?> FindAsync(string key, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand("""
-            SELECT principal_id, role, region, scopes FROM api_key
+            SELECT principal_id, role, region, scopes, platform_id FROM api_key
              WHERE key_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
             """);
         command.Parameters.Add(new() { Value = Hash(key) });
@@ -43,7 +43,7 @@ public sealed class ApiKeyStore(NpgsqlDataSource database, TimeProvider time)
         if (!await reader.ReadAsync(cancellationToken)) return null;
         Region? region = Regions.Regions.TryParse(reader.IsDBNull(2) ? null : reader.GetString(2), out var r) ? r : null;
         var actor = new Actor(reader.GetString(0), Enum.Parse<UserRole>(reader.GetString(1)), region);
-        return new Caller(actor, reader.IsDBNull(3) ? Scopes.ImpliedBy(actor.Role) : reader.GetFieldValue<string[]>(3));
+        return new Caller(actor, reader.IsDBNull(3) ? Scopes.ImpliedBy(actor.Role) : reader.GetFieldValue<string[]>(3), reader.IsDBNull(4) ? null : reader.GetString(4));
     }
 
     /// <summary>Records a user's or administrator's own key (every scope its role allows); idempotent for the same key.</summary>

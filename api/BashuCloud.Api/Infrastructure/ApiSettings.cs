@@ -14,6 +14,9 @@ public sealed class ApiSettings
     /// <summary>Requests with a larger body are refused with 413 before anything reads them.</summary>
     [Range(1024, 64 * 1024 * 1024)] public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Requests a platform's keys may make per minute, together, through every API process.</summary>
+    [Range(1, 1_000_000)] public int PlatformRequestsPerMinute { get; set; } = 600;
+
     /// <summary>The bootstrap administrator's key (also read from the BASHU_ADMIN_KEY environment variable).</summary>
     public string? AdminKey { get; set; }
 }

@@ -52,6 +52,7 @@ public static class Errors
         415 => "不支持的内容类型 (unsupported media type)",
         422 => "内容不符合要求 (unprocessable content)",
         428 => "缺少 If-Match 版本条件 (precondition required)",
+        429 => "请求过于频繁 (too many requests)",
         503 => "服务暂不可用 (service unavailable)",
         _ => "服务器内部错误 (internal error)",
     };
