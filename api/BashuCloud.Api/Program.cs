@@ -22,7 +22,7 @@ builder.AddBashuTelemetry();
 
 var app = builder.Build();
 app.UseBashuErrors();
-app.UseAuthentication();
+app.UseApiKeyAuthentication();
 app.UseRateLimits();
 app.UseAuthorization();
 app.MapBashuOpenApi();

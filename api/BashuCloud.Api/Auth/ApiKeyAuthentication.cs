@@ -34,6 +34,25 @@ public static class ApiKeyAuthentication
         return builder;
     }
 
+    /// <summary>
+    /// Authenticates every request; one that sends X-Api-Key with a wrong, revoked or expired key is 401 wherever it
+    /// goes, even where anonymous callers are welcome: a mistyped key must not quietly read as the public.
+    /// </summary>
+    public static WebApplication UseApiKeyAuthentication(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Headers.ContainsKey(Header) && context.User.Identity?.IsAuthenticated != true)
+            {
+                await context.ChallengeAsync(SchemeName);
+                return;
+            }
+            await next(context);
+        });
+        return app;
+    }
+
     /// <summary>The caller as the grains know it, or null for an anonymous caller.</summary>
     public static Actor? ToActor(this ClaimsPrincipal user)
     {

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
 
 namespace BashuCloud.Api.Infrastructure;
@@ -7,7 +9,17 @@ public static class OpenApi
 {
     public static WebApplicationBuilder AddBashuOpenApi(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(options => options.AddOperationTransformer((operation, context, _) =>
+        {
+            // Who may call it, from the endpoint's own metadata: "public", or the policies it requires. An endpoint
+            // with neither says "none", and the authorization matrix test fails on it.
+            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            var policies = metadata.OfType<IAuthorizeData>().Select(a => a.Policy ?? "authenticated").Distinct().ToArray();
+            var access = metadata.OfType<IAllowAnonymous>().Any() ? "public" : policies.Length > 0 ? string.Join(" ", policies) : "none";
+            operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
+            operation.Extensions["x-bashu-access"] = new JsonNodeExtension(JsonValue.Create(access));
+            return Task.CompletedTask;
+        }).AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
             {

@@ -1,0 +1,166 @@
+using System.Text;
+using BashuCloud.Users;
+
+namespace BashuCloud.Tests.Api;
+
+/// <summary>
+/// Every endpoint of the OpenAPI document × every kind of caller, with the status each must get. Mutating cases get
+/// fresh objects for every caller, so one caller's success cannot change what the next one meets. The test fails
+/// when an endpoint declares no authorization (x-bashu-access "none"), when an endpoint has no row here, and on any
+/// status other than the expected one: above all, on any unexpected success.
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public sealed class AuthorizationMatrixTests(PlatformFixture platform)
+{
+    /// <summary>The callers, in the order of each row's expected statuses.</summary>
+    private enum Who
+    {
+        Anonymous, WrongKey, Owner, OtherResearcher, Admin, OtherAdmin, JointAdmin, Partner, PartnerReadOnly, OtherPartner,
+    }
+
+    /// <summary>What one call sends: the path, a body, an If-Match.</summary>
+    private sealed record Target(string Path, object? Body = null, string? IfMatch = null);
+
+    private sealed record Case(string Operation, Func<Fixtures, ValueTask<Target>> Target, int[] Expected, bool ItemStatus = false);
+
+    private static readonly Case[] Cases =
+    [
+        //                                                                                   anon wrong owner oRes admin oAdm joint part pRO oPart
+        new("GET /api/v1/listings", _ => Path("/api/v1/listings"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        new("GET /api/v1/listings/{id}", async f => new Target($"/api/v1/listings/{(await f.DraftAsync()).Id}"), [404, 401, 200, 404, 200, 404, 200, 404, 404, 404]),
+        new("POST /api/v1/listings", _ => Body("/api/v1/listings", Samples.Draft(Region.Sichuan)), [401, 401, 201, 201, 201, 201, 201, 403, 403, 403]),
+        new("PUT /api/v1/listings/{id}", f => f.EditAsync(), [401, 401, 200, 403, 200, 403, 200, 403, 403, 403]),
+        new("POST /api/v1/listings/{id}/submit", async f => new Target($"/api/v1/listings/{(await f.DraftAsync()).Id}/submit"), [401, 401, 200, 403, 200, 403, 200, 403, 403, 403]),
+        new("POST /api/v1/listings/{id}/approve", async f => new Target($"/api/v1/listings/{await f.SubmittedAsync()}/approve"), [401, 401, 403, 403, 200, 403, 200, 403, 403, 403]),
+        new("POST /api/v1/listings/{id}/reject", async f => new Target($"/api/v1/listings/{await f.SubmittedAsync()}/reject", new { reason = "材料不全" }), [401, 401, 403, 403, 200, 403, 200, 403, 403, 403]),
+        new("POST /api/v1/listings/{id}/withdraw", async f => new Target($"/api/v1/listings/{(await f.DraftAsync()).Id}/withdraw"), [401, 401, 200, 403, 200, 403, 200, 403, 403, 403]),
+        new("POST /api/v1/users", _ => Body("/api/v1/users", new UserRegistration("矩阵用户", UserRole.Researcher, Region.Sichuan, null, null)), [401, 401, 403, 403, 201, 403, 201, 403, 403, 403]),
+        new("GET /api/v1/users/{id}", f => Path($"/api/v1/users/{f.OwnerId}"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        new("GET /api/v1/platforms", _ => Path("/api/v1/platforms"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        new("GET /api/v1/platforms/{id}", _ => Path("/api/v1/platforms/kczg"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        new("PUT /api/v1/platforms/{id}", _ => Body($"/api/v1/platforms/m-{Guid.NewGuid():N}"[..24], new { name = "矩阵平台", kind = "Partner", homeRegion = "sichuan" }),
+            [401, 401, 403, 403, 201, 403, 201, 403, 403, 403]),
+        new("POST /api/v1/platforms/{id}/keys", _ => Body("/api/v1/platforms/kczg/keys", new { scopes = PlatformFixture.ReadWrite }), [401, 401, 403, 403, 201, 403, 201, 403, 403, 403]),
+        new("GET /api/v1/platforms/{id}/keys", _ => Path("/api/v1/platforms/kczg/keys"), [401, 401, 403, 403, 200, 403, 200, 403, 403, 403]),
+        new("POST /api/v1/platforms/{id}/keys/{keyId}/rotate", async f => new Target($"/api/v1/platforms/kczg/keys/{await f.KeyIdAsync()}/rotate", new { overlapSeconds = 0 }),
+            [401, 401, 403, 403, 201, 403, 201, 403, 403, 403]),
+        new("DELETE /api/v1/platforms/{id}/keys/{keyId}", async f => new Target($"/api/v1/platforms/kczg/keys/{await f.KeyIdAsync()}"), [401, 401, 403, 403, 204, 403, 204, 403, 403, 403]),
+        new("PUT /api/v1/partners/{partnerId}/listings/{externalId}", _ => Body($"/api/v1/partners/kczg/listings/m-{Guid.NewGuid():N}", Samples.Draft(Region.Sichuan) with { PlatformId = null }),
+            [401, 401, 403, 403, 201, 403, 201, 201, 403, 403]),
+        new("GET /api/v1/partners/{partnerId}/listings/{externalId}", async f => new Target($"/api/v1/partners/kczg/listings/{await f.PartnerDraftAsync()}"),
+            [404, 401, 404, 404, 200, 404, 200, 200, 200, 404]),
+        new("POST /api/v1/sync/batch", _ => Body("/api/v1/sync/batch", new { partnerId = "kczg", items = new[] { new { op = "upsert", externalId = $"m-{Guid.NewGuid():N}", listing = Samples.Draft(Region.Sichuan) with { PlatformId = null } } } }),
+            [401, 401, 403, 403, 201, 403, 201, 201, 403, 403], ItemStatus: true),
+        new("GET /api/v1/changes", _ => Path("/api/v1/changes?limit=1"), [401, 401, 200, 200, 200, 200, 200, 403, 403, 403]),
+        new("GET /health/live", _ => Path("/health/live"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        new("GET /health/ready", _ => Path("/health/ready"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ];
+
+    [Fact]
+    public async Task Every_endpoint_answers_every_caller_as_expected_with_no_unexpected_success()
+    {
+        using var openApi = await platform.SendAsync(HttpMethod.Get, "/openapi/v1.json", key: null);
+        var document = await openApi.Content.ReadFromJsonAsync<JsonElement>();
+        var operations = new Dictionary<string, string>();
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                operations[$"{operation.Name.ToUpperInvariant()} {path.Name}"] =
+                    operation.Value.TryGetProperty("x-bashu-access", out var access) ? access.GetString()! : "none";
+            }
+        }
+        Assert.Empty(operations.Where(o => o.Value == "none").Select(o => o.Key));
+        // The matrix covers exactly the API: a new endpoint needs its row here.
+        Assert.Empty(operations.Keys.Where(o => !o.StartsWith("GET /health", StringComparison.Ordinal)).Except(Cases.Select(c => c.Operation)));
+        Assert.Empty(Cases.Select(c => c.Operation).Where(o => !o.StartsWith("GET /health", StringComparison.Ordinal)).Except(operations.Keys));
+
+        var fixtures = await Fixtures.CreateAsync(platform);
+        var mismatches = new StringBuilder();
+        var unexpectedSuccesses = 0;
+        foreach (var row in Cases)
+        {
+            foreach (var who in Enum.GetValues<Who>())
+            {
+                var expected = row.Expected[(int)who];
+                var (path, body, ifMatch) = await row.Target(fixtures);
+                var method = new HttpMethod(row.Operation[..row.Operation.IndexOf(' ', StringComparison.Ordinal)]);
+                using var response = await platform.SendAsync(method, path, body, fixtures.KeyOf(who), ifMatch);
+                var actual = (int)response.StatusCode;
+                if (row.ItemStatus && actual == 200)
+                {
+                    actual = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("results")[0].GetProperty("status").GetInt32();
+                }
+                if (actual == expected) continue;
+                mismatches.AppendLine($"{row.Operation} as {who}: expected {expected}, got {actual}");
+                if (actual is >= 200 and < 300) unexpectedSuccesses++;
+            }
+        }
+        Assert.True(mismatches.Length == 0, $"{unexpectedSuccesses} unexpected successes\n{mismatches}");
+    }
+
+    private static ValueTask<Target> Path(string path) => ValueTask.FromResult(new Target(path));
+
+    private static ValueTask<Target> Body(string path, object body) => ValueTask.FromResult(new Target(path, body));
+
+    /// <summary>The callers' keys, and fresh objects for the cases that change them.</summary>
+    private sealed class Fixtures(PlatformFixture platform, Dictionary<Who, string?> keys)
+    {
+        public string OwnerId => platform.Researchers[Region.Sichuan].Id;
+
+        public static async Task<Fixtures> CreateAsync(PlatformFixture platform)
+        {
+            var otherPartner = $"mo-{Guid.NewGuid():N}"[..14];
+            using (var registered = await platform.SendAsync(HttpMethod.Put, $"/api/v1/platforms/{otherPartner}", new { name = "矩阵另一平台", kind = "Partner", homeRegion = "chongqing" }))
+            {
+                Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+            }
+            var other = (await platform.IssueKeyAsync(otherPartner, PlatformFixture.ReadWrite, platform.AdministratorKeys[Region.Chongqing])).Key;
+            var keys = new Dictionary<Who, string?>
+            {
+                [Who.Anonymous] = null,
+                [Who.WrongKey] = "bk_not_a_key_anybody_was_given_0000",
+                [Who.Owner] = platform.Researchers[Region.Sichuan].Key,
+                [Who.OtherResearcher] = platform.Researchers[Region.Chongqing].Key,
+                [Who.Admin] = platform.AdministratorKeys[Region.Sichuan],
+                [Who.OtherAdmin] = platform.AdministratorKeys[Region.Chongqing],
+                [Who.JointAdmin] = PlatformProcesses.AdminKey,
+                [Who.Partner] = (await platform.IssueKeyAsync("kczg", PlatformFixture.ReadWrite)).Key,
+                [Who.PartnerReadOnly] = (await platform.IssueKeyAsync("kczg", ["listings:read"])).Key,
+                [Who.OtherPartner] = other,
+            };
+            return new Fixtures(platform, keys);
+        }
+
+        public string? KeyOf(Who who) => keys[who];
+
+        /// <summary>A draft of the Sichuan researcher (the owner) on Sichuan's platform.</summary>
+        public Task<(string Id, string ETag)> DraftAsync() => platform.CreateListingAsync(Samples.Draft(Region.Sichuan));
+
+        /// <summary>An edit of a fresh draft, with its ETag.</summary>
+        public async ValueTask<Target> EditAsync()
+        {
+            var (id, etag) = await DraftAsync();
+            return new Target($"/api/v1/listings/{id}", Samples.Draft(Region.Sichuan) with { Title = "矩阵改写" }, etag);
+        }
+
+        public async Task<string> SubmittedAsync()
+        {
+            var (id, _) = await DraftAsync();
+            using var submitted = await platform.SendAsync(HttpMethod.Post, $"/api/v1/listings/{id}/submit", key: keys[Who.Owner]);
+            Assert.Equal(HttpStatusCode.OK, submitted.StatusCode);
+            return id;
+        }
+
+        public async Task<string> KeyIdAsync() => (await platform.IssueKeyAsync("kczg", PlatformFixture.ReadWrite)).KeyId;
+
+        /// <summary>A draft 科创中国 pushed under an external id; returns the external id.</summary>
+        public async Task<string> PartnerDraftAsync()
+        {
+            var externalId = $"m-{Guid.NewGuid():N}";
+            using var pushed = await platform.SendAsync(HttpMethod.Put, $"/api/v1/partners/kczg/listings/{externalId}", Samples.Draft(Region.Sichuan) with { PlatformId = null }, keys[Who.Partner]);
+            Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
+            return externalId;
+        }
+    }
+}
