@@ -1,6 +1,6 @@
 namespace BashuCloud.Bench;
 
-public sealed record BenchSettings(string ApiUrl, string Database, string ClusterId, int Seconds, int Concurrency, int Listings, string Output, string Command, string Only)
+public sealed record BenchSettings(string ApiUrl, string Database, string ClusterId, int Seconds, int Concurrency, int Listings, string Output, string Command, string Only, int Import)
 {
     public static BenchSettings FromArgs(string[] args)
     {
@@ -18,6 +18,7 @@ public sealed record BenchSettings(string ApiUrl, string Database, string Cluste
             int.Parse(Option("--listings", "1000")),
             Option("--out", "docs/benchmarks.md"),
             Option("--command", "./bashu bench"),
-            Option("--only", "all"));
+            Option("--only", "all"),
+            int.Parse(Option("--import", "100000")));
     }
 }

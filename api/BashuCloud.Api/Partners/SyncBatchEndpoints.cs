@@ -31,7 +31,7 @@ public static class SyncBatchEndpoints
     public const string IdempotencyHeader = "Idempotency-Key";
     // 1,000 full listings are a few MiB; every other endpoint keeps the 1 MiB limit.
     private const long MaxBodyBytes = 16 * 1024 * 1024;
-    private const int Parallelism = 16;
+    private const int Parallelism = 64;
 
     public static WebApplicationBuilder AddSyncBatches(this WebApplicationBuilder builder)
     {
