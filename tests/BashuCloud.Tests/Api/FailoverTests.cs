@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using BashuCloud.Bench;
 using static BashuCloud.Tests.Support.Failovers;
 using Xunit.Abstractions;
 
@@ -36,15 +35,8 @@ public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper o
     public async Task A_region_dies_four_times_under_load_its_listings_are_served_by_the_other_and_go_home_when_it_returns()
     {
         platform.StartSilo("sichuan");
-        await platform.WaitForSilosAsync(3);
-        var listings = await Failovers.CreateListingsAsync(platform, 40);
-        var chongqing = listings.Where(id => BashuId.RegionOf(id) == Region.Chongqing).ToArray();
-        await using var probe = await ClusterProbe.ConnectAsync(platform);
-        Assert.All(await RegionsOfAsync(probe, listings), pair => Assert.Equal(pair.Home, pair.Active));
-
-        using var load = new EditLoad(platform.Http, PlatformProcesses.AdminKey, listings, (region, n) => Samples.Draft(region) with { Title = $"故障切换测试 {n}" });
-        load.Start();
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await using var scene = await RegionFailureScene.StartAsync(platform, "故障切换测试");
+        var (listings, probe, load) = (scene.Listings, scene.Probe, scene.Load);
 
         // Four times: kill the whole Chongqing region, let Sichuan take over, bring Chongqing back.
         var windows = new List<(long Killed, long Recovered)>();
@@ -62,13 +54,13 @@ public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper o
             output.WriteLine($"round {round}: every listing written again {recovery.TotalSeconds:F1} s after the kill");
             Assert.True(recovery <= RecoveryBound, $"round {round}: recovery took {recovery}");
             // While Chongqing is gone its listings live in Sichuan.
-            Assert.True(await WaitAsync(async () => (await RegionsOfAsync(probe, chongqing)).All(pair => pair.Active == Region.Sichuan), TimeSpan.FromSeconds(10)),
+            Assert.True(await scene.ChongqingListingsActiveInAsync(Region.Sichuan, TimeSpan.FromSeconds(10)),
                 $"round {round}: the Chongqing listings are not active in Sichuan");
 
             var returned = Stopwatch.GetTimestamp();
             platform.StartSilo("chongqing");
             await platform.WaitForSilosAsync(3);
-            var home = await WaitAsync(async () => (await RegionsOfAsync(probe, chongqing)).All(pair => pair.Active == Region.Chongqing), TimeSpan.FromSeconds(40));
+            var home = await scene.ChongqingListingsActiveInAsync(Region.Chongqing, TimeSpan.FromSeconds(40));
             output.WriteLine($"round {round}: Chongqing listings back home {Stopwatch.GetElapsedTime(returned).TotalSeconds:F1} s after the region returned");
             Assert.True(home, $"round {round}: the Chongqing listings did not move back to the Chongqing silo");
             Assert.All(await RegionsOfAsync(probe, listings), pair => Assert.Equal(pair.Home, pair.Active));

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using BashuCloud.Bench;
 using Npgsql;
 using Xunit.Abstractions;
 using static BashuCloud.Tests.Support.Failovers;
@@ -63,15 +62,8 @@ public sealed class PartitionTests(PartitionPlatform platform, ITestOutputHelper
     public async Task When_the_link_between_the_regions_is_cut_the_outvoted_region_stops_and_the_other_serves_its_listings_losing_nothing()
     {
         platform.StartSilo("sichuan");
-        await platform.WaitForSilosAsync(3);
-        var listings = await CreateListingsAsync(platform, 40);
-        var chongqing = listings.Where(id => BashuId.RegionOf(id) == Region.Chongqing).ToArray();
-        await using var probe = await ClusterProbe.ConnectAsync(platform);
-        Assert.All(await RegionsOfAsync(probe, listings), pair => Assert.Equal(pair.Home, pair.Active));
-
-        using var load = new EditLoad(platform.Http, PlatformProcesses.AdminKey, listings, (region, n) => Samples.Draft(region) with { Title = $"网络分区测试 {n}" });
-        load.Start();
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await using var scene = await RegionFailureScene.StartAsync(platform, "网络分区测试");
+        var load = scene.Load;
 
         var cutOff = platform.Silos.Single(s => s.StartsWith("chongqing", StringComparison.Ordinal));
         platform.Networks.Cut();
@@ -85,7 +77,7 @@ public sealed class PartitionTests(PartitionPlatform platform, ITestOutputHelper
         await load.WaitUntilEveryListingIsWrittenAfterAsync(cut, TimeSpan.FromSeconds(30));
         var recovered = Stopwatch.GetTimestamp();
         output.WriteLine($"every listing written again {Stopwatch.GetElapsedTime(cut, recovered).TotalSeconds:F1} s after the cut");
-        Assert.True(await WaitAsync(async () => (await RegionsOfAsync(probe, chongqing)).All(pair => pair.Active == Region.Sichuan), TimeSpan.FromSeconds(10)),
+        Assert.True(await scene.ChongqingListingsActiveInAsync(Region.Sichuan, TimeSpan.FromSeconds(10)),
             "the Chongqing listings are not active in Sichuan");
 
         // The link comes back and the region's silo is started again (by its service manager): its listings go home.
@@ -93,7 +85,7 @@ public sealed class PartitionTests(PartitionPlatform platform, ITestOutputHelper
         var healed = Stopwatch.GetTimestamp();
         platform.StartSilo("chongqing");
         await platform.WaitForSilosAsync(3);
-        Assert.True(await WaitAsync(async () => (await RegionsOfAsync(probe, chongqing)).All(pair => pair.Active == Region.Chongqing), TimeSpan.FromSeconds(40)),
+        Assert.True(await scene.ChongqingListingsActiveInAsync(Region.Chongqing, TimeSpan.FromSeconds(40)),
             "the Chongqing listings did not go home");
         output.WriteLine($"Chongqing listings home {Stopwatch.GetElapsedTime(healed).TotalSeconds:F1} s after the link came back");
         await Task.Delay(TimeSpan.FromSeconds(2));

@@ -55,3 +55,48 @@ public static class Failovers
         }
     }
 }
+
+/// <summary>
+/// Where a region failure test starts: three silos up, 40 listings (half in each region) each active at home, and a
+/// mixed load of edits and reads through the API running for 3 s.
+/// </summary>
+public sealed class RegionFailureScene : IAsyncDisposable
+{
+    private RegionFailureScene(List<string> listings, ClusterProbe probe, EditLoad load)
+    {
+        Listings = listings;
+        Chongqing = [.. listings.Where(id => BashuId.RegionOf(id) == Region.Chongqing)];
+        Probe = probe;
+        Load = load;
+    }
+
+    public List<string> Listings { get; }
+
+    public string[] Chongqing { get; }
+
+    public ClusterProbe Probe { get; }
+
+    public EditLoad Load { get; }
+
+    public static async Task<RegionFailureScene> StartAsync(PlatformProcesses platform, string editTitle)
+    {
+        await platform.WaitForSilosAsync(3);
+        var listings = await Failovers.CreateListingsAsync(platform, 40);
+        var probe = await ClusterProbe.ConnectAsync(platform);
+        Assert.All(await Failovers.RegionsOfAsync(probe, listings), pair => Assert.Equal(pair.Home, pair.Active));
+        var load = new EditLoad(platform.Http, PlatformProcesses.AdminKey, listings, (region, n) => Samples.Draft(region) with { Title = $"{editTitle} {n}" });
+        load.Start();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        return new RegionFailureScene(listings, probe, load);
+    }
+
+    /// <summary>Waits until every Chongqing listing is active on a silo of <paramref name="region"/>.</summary>
+    public Task<bool> ChongqingListingsActiveInAsync(Region region, TimeSpan timeout) =>
+        Failovers.WaitAsync(async () => (await Failovers.RegionsOfAsync(Probe, Chongqing)).All(pair => pair.Active == region), timeout);
+
+    public async ValueTask DisposeAsync()
+    {
+        Load.Dispose();
+        await Probe.DisposeAsync();
+    }
+}
