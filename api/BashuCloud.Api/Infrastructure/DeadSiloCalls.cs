@@ -70,15 +70,15 @@ internal sealed class InFlightCalls(TimeProvider time) : IOutgoingGrainCallFilte
     public int GiveUpOlderThan(TimeSpan age)
     {
         var before = SlotOf(time.GetTimestamp() - (long)(age.TotalSeconds * time.TimestampFrequency));
+        // A slot whole before the cut: every call in it is at least that old. Cancelled outside the lock and after
+        // the list is taken: cancelling runs the callers' continuations, which may start new calls (new slots) at once.
+        List<Slot> expired;
+        lock (_gate) expired = [.. _slots.Where(s => s.Number < before && !s.GivenUp.IsCancellationRequested)];
         var givenUp = 0;
-        lock (_gate)
+        foreach (var slot in expired)
         {
-            // A slot whole before the cut: every call in it is at least that old.
-            foreach (var slot in _slots.Where(s => s.Number < before && !s.GivenUp.IsCancellationRequested))
-            {
-                givenUp += Volatile.Read(ref slot.Pending);
-                slot.GivenUp.Cancel();
-            }
+            givenUp += Volatile.Read(ref slot.Pending);
+            slot.GivenUp.Cancel();
         }
         return givenUp;
     }

@@ -56,4 +56,21 @@ public class InFlightCallsTests
         time.Advance(TimeSpan.FromSeconds(3));
         Assert.Equal(0, calls.GiveUpOlderThan(SiloDeathWatch.HealthyCallTime));
     }
+
+    [Fact]
+    public async Task A_caller_that_calls_again_as_soon_as_its_call_is_given_up_is_served()
+    {
+        var time = new FakeTimeProvider();
+        var calls = new InFlightCalls(time);
+        var hanging = calls.Track(new TaskCompletionSource().Task, Target);
+        time.Advance(TimeSpan.FromSeconds(1.5));
+        // The caller's continuation runs while the call is given up and starts the next call at once (in a new slot).
+        Task? next = null;
+        var retried = hanging.ContinueWith(_ => next = calls.Track(new TaskCompletionSource().Task, Target), TaskContinuationOptions.ExecuteSynchronously);
+
+        Assert.Equal(1, calls.GiveUpOlderThan(SiloDeathWatch.HealthyCallTime));
+        await retried;
+        Assert.NotNull(next);
+        Assert.False(next.IsCompleted);
+    }
 }
