@@ -67,9 +67,12 @@ internal sealed class InFlightCalls(TimeProvider time) : IOutgoingGrainCallFilte
     }
 
     /// <summary>Gives up every call that started more than <paramref name="age"/> ago; returns how many were given up.</summary>
-    public int GiveUpOlderThan(TimeSpan age)
+    public int GiveUpOlderThan(TimeSpan age) => GiveUpStartedBefore(time.GetTimestamp() - Ticks(age));
+
+    /// <summary>Gives up every call that started before <paramref name="timestamp"/> (a TimeProvider timestamp).</summary>
+    public int GiveUpStartedBefore(long timestamp)
     {
-        var before = SlotOf(time.GetTimestamp() - (long)(age.TotalSeconds * time.TimestampFrequency));
+        var before = SlotOf(timestamp);
         // A slot whole before the cut: every call in it is at least that old. Cancelled outside the lock and after
         // the list is taken: cancelling runs the callers' continuations, which may start new calls (new slots) at once.
         List<Slot> expired;
@@ -100,7 +103,9 @@ internal sealed class InFlightCalls(TimeProvider time) : IOutgoingGrainCallFilte
         }
     }
 
-    private long SlotOf(long timestamp) => timestamp / (long)(SlotLength.TotalSeconds * time.TimestampFrequency);
+    private long SlotOf(long timestamp) => timestamp / Ticks(SlotLength);
+
+    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
 
     private sealed class Slot(long number)
     {
@@ -115,10 +120,11 @@ internal sealed class InFlightCalls(TimeProvider time) : IOutgoingGrainCallFilte
 
 /// <summary>
 /// Reads the membership table twice a second; when a silo appears there as declared dead, the calls in flight
-/// for longer than <see cref="HealthyCallTime"/> are given up (<see cref="InFlightCalls"/>), and again at every
-/// read for <see cref="Aftermath"/>: until this process's cluster client has dropped the dead silo's gateway
-/// (its gateway list is refreshed every second), calls may still be sent to it, and a silo cut off by a network
-/// partition may take a moment to notice its death and stop.
+/// for longer than <see cref="HealthyCallTime"/> are given up (<see cref="InFlightCalls"/>), and again at the next
+/// reads for the calls started up to <see cref="StillRoutable"/> after the death was seen: until this process's
+/// cluster client has dropped the dead silo's gateway (its gateway list is refreshed every second), calls may still
+/// be sent to it. Calls started later are left alone, however long they take (a cold silo's first calls may take
+/// seconds, and they will be answered).
 /// </summary>
 internal sealed partial class SiloDeathWatch(
     NpgsqlDataSource database, IOptions<ApiSettings> settings, InFlightCalls calls, TimeProvider time, ILogger<SiloDeathWatch> logger) : BackgroundService
@@ -129,7 +135,7 @@ internal sealed partial class SiloDeathWatch(
     // the retry safe).
     internal static readonly TimeSpan HealthyCallTime = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
-    internal static readonly TimeSpan Aftermath = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StillRoutable = TimeSpan.FromSeconds(1.5);
     private const int DeadStatus = 6;   // Orleans' SiloStatus.Dead
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -149,9 +155,10 @@ internal sealed partial class SiloDeathWatch(
                     LogDeclaredDead(silo, calls.GiveUpOlderThan(HealthyCallTime));
                 }
                 known = dead;
-                if (lastDeath is { } since && time.GetElapsedTime(since) <= Aftermath && calls.GiveUpOlderThan(HealthyCallTime) is > 0 and var more)
+                if (lastDeath is { } seen && time.GetElapsedTime(seen) <= StillRoutable + HealthyCallTime + PollInterval)
                 {
-                    LogGaveUpAfterDeath(more);
+                    var cutoff = Math.Min(time.GetTimestamp() - (long)(HealthyCallTime.TotalSeconds * time.TimestampFrequency), seen + (long)(StillRoutable.TotalSeconds * time.TimestampFrequency));
+                    if (calls.GiveUpStartedBefore(cutoff) is > 0 and var more) LogGaveUpAfterDeath(more);
                 }
             }
             catch (Exception exception) when (exception is NpgsqlException or TimeoutException)

@@ -52,8 +52,10 @@ public sealed class CrashTests(ProjectionStoppedPlatform platform) : IClassFixtu
         foreach (var (id, version) in acknowledged)
         {
             Assert.Equal(version, await platform.Database.ScalarAsync<int>("SELECT version FROM rm_listing WHERE id = $1", id));
-            // ...and the grains, reactivated on the surviving silo, answer with the same state.
-            using var read = await platform.SendAsync(HttpMethod.Get, $"/api/v1/listings/{id}");
+            // ...and the grains, reactivated on the surviving silo, answer with the same state (a 503 while the
+            // cluster recovers asks the caller to retry, and so the test does).
+            using var read = await ReadWhileRecoveringAsync($"/api/v1/listings/{id}");
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
             Assert.Equal($"\"{version}\"", read.Headers.ETag!.Tag);
         }
         Assert.Equal(acknowledged.Count, (int)await platform.Database.ScalarAsync<long>("SELECT count(*) FROM rm_listing"));
@@ -72,4 +74,15 @@ public sealed class CrashTests(ProjectionStoppedPlatform platform) : IClassFixtu
 
     private Task<string> Snapshot() => platform.Database.ScalarAsync<string>(
         "SELECT coalesce(string_agg(id || ':' || version || ':' || status, ',' ORDER BY id), '') FROM rm_listing");
+
+    private async Task<HttpResponseMessage> ReadWhileRecoveringAsync(string path)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await platform.SendAsync(HttpMethod.Get, path);
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || attempt == 20) return response;
+            response.Dispose();
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+        }
+    }
 }
