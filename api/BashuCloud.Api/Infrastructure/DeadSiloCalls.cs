@@ -66,13 +66,13 @@ internal sealed class InFlightCalls(TimeProvider time) : IOutgoingGrainCallFilte
         }
     }
 
-    /// <summary>Gives up every call that started more than <paramref name="age"/> ago; returns how many were given up.</summary>
-    public int GiveUpOlderThan(TimeSpan age) => GiveUpStartedBefore(time.GetTimestamp() - Ticks(age));
-
-    /// <summary>Gives up every call that started before <paramref name="timestamp"/> (a TimeProvider timestamp).</summary>
-    public int GiveUpStartedBefore(long timestamp)
+    /// <summary>
+    /// Gives up every call that started more than <paramref name="age"/> ago (and, if given, before the TimeProvider
+    /// timestamp <paramref name="startedBefore"/>); returns how many were given up.
+    /// </summary>
+    public int GiveUpOlderThan(TimeSpan age, long startedBefore = long.MaxValue)
     {
-        var before = SlotOf(timestamp);
+        var before = SlotOf(Math.Min(time.GetTimestamp() - Ticks(age), startedBefore));
         // A slot whole before the cut: every call in it is at least that old. Cancelled outside the lock and after
         // the list is taken: cancelling runs the callers' continuations, which may start new calls (new slots) at once.
         List<Slot> expired;
@@ -105,7 +105,7 @@ internal sealed class InFlightCalls(TimeProvider time) : IOutgoingGrainCallFilte
 
     private long SlotOf(long timestamp) => timestamp / Ticks(SlotLength);
 
-    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
+    internal long Ticks(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
 
     private sealed class Slot(long number)
     {
@@ -157,8 +157,7 @@ internal sealed partial class SiloDeathWatch(
                 known = dead;
                 if (lastDeath is { } seen && time.GetElapsedTime(seen) <= StillRoutable + HealthyCallTime + PollInterval)
                 {
-                    var cutoff = Math.Min(time.GetTimestamp() - (long)(HealthyCallTime.TotalSeconds * time.TimestampFrequency), seen + (long)(StillRoutable.TotalSeconds * time.TimestampFrequency));
-                    if (calls.GiveUpStartedBefore(cutoff) is > 0 and var more) LogGaveUpAfterDeath(more);
+                    if (calls.GiveUpOlderThan(HealthyCallTime, startedBefore: seen + calls.Ticks(StillRoutable)) is > 0 and var more) LogGaveUpAfterDeath(more);
                 }
             }
             catch (Exception exception) when (exception is NpgsqlException or TimeoutException)

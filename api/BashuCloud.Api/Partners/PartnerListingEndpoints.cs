@@ -3,7 +3,7 @@ using BashuCloud.Api.Auth;
 using BashuCloud.Api.Infrastructure;
 using BashuCloud.Api.Listings;
 using BashuCloud.Listings;
-using BashuCloud.Platforms;
+using BashuCloud.Api.Platforms;
 
 namespace BashuCloud.Api.Partners;
 
@@ -47,9 +47,7 @@ public static class PartnerListingEndpoints
     }
 
     private static async Task<IResult?> UnknownPartnerAsync(string partnerId, IGrainFactory grains) =>
-        ListingRules.IsPlatformId(partnerId) && await grains.GetGrain<IPlatformGrain>(partnerId).GetAsync() is not null
-            ? null
-            : Problems.Status(StatusCodes.Status404NotFound, $"平台 {partnerId} 不存在 (no such platform)");
+        await grains.FindPlatformAsync(partnerId) is null ? PlatformEndpoints.NoSuchPlatform(partnerId) : null;
 
     private static IResult InvalidExternalId() =>
         Problems.Invalid("externalId", $"外部编号应为 1–{ExternalIds.MaxLength} 个字母、数字或 . _ : - (1 to {ExternalIds.MaxLength} letters, digits, . _ : -)");

@@ -4,7 +4,7 @@ using System.Text.Json;
 using BashuCloud.Api.Auth;
 using BashuCloud.Api.Infrastructure;
 using BashuCloud.Listings;
-using BashuCloud.Platforms;
+using BashuCloud.Api.Platforms;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace BashuCloud.Api.Partners;
@@ -66,10 +66,7 @@ public static class SyncBatchEndpoints
         {
             return Problems.Status(StatusCodes.Status413PayloadTooLarge, $"每批最多 {MaxItems} 项，收到 {items.Count} 项 (at most {MaxItems} items)");
         }
-        if (batch.PartnerId is not { } partnerId || !ListingRules.IsPlatformId(partnerId) || await grains.GetGrain<IPlatformGrain>(partnerId).GetAsync() is null)
-        {
-            return Problems.Status(StatusCodes.Status404NotFound, $"平台 {batch.PartnerId} 不存在 (no such platform)");
-        }
+        if (await grains.FindPlatformAsync(batch.PartnerId) is not { Id: var partnerId }) return PlatformEndpoints.NoSuchPlatform(batch.PartnerId);
 
         var actor = user.RequireActor();
         var idempotencyKey = context.Request.Headers[IdempotencyHeader].ToString();

@@ -26,12 +26,15 @@ public static class PlatformEndpoints
     private static async Task<IResult> ListPlatforms(DirectoryQueries directory, CancellationToken cancellationToken) =>
         TypedResults.Ok(await directory.PlatformsAsync(cancellationToken));
 
+    /// <summary>The platform with this id, or null when the id is malformed or no such platform is registered.</summary>
+    public static async Task<PlatformView?> FindPlatformAsync(this IGrainFactory grains, string? id) =>
+        id is not null && ListingRules.IsPlatformId(id) ? await grains.GetGrain<IPlatformGrain>(id).GetAsync() : null;
+
+    public static IResult NoSuchPlatform(string? id) => Problems.Status(StatusCodes.Status404NotFound, $"平台 {id} 不存在 (no such platform)");
+
     private static async Task<IResult> GetPlatform(string id, IGrainFactory grains, HttpResponse response)
     {
-        if (!ListingRules.IsPlatformId(id) || await grains.GetGrain<IPlatformGrain>(id).GetAsync() is not { } view)
-        {
-            return Problems.Status(StatusCodes.Status404NotFound, $"平台 {id} 不存在 (no such platform)");
-        }
+        if (await grains.FindPlatformAsync(id) is not { } view) return NoSuchPlatform(id);
         Versions.SetETag(response, view.Version);
         return TypedResults.Ok(view.ToResponse());
     }

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using BashuCloud.Api.Auth;
 using BashuCloud.Api.Infrastructure;
-using BashuCloud.Listings;
 using BashuCloud.Platforms;
 
 namespace BashuCloud.Api.Platforms;
@@ -75,10 +74,7 @@ public static class PlatformKeyEndpoints
     /// <summary>The platform, if it exists and the caller administers its home region; otherwise the problem to answer.</summary>
     private static async Task<(PlatformView? Platform, IResult? Problem)> ManagedPlatformAsync(string id, ClaimsPrincipal user, IGrainFactory grains)
     {
-        if (!ListingRules.IsPlatformId(id) || await grains.GetGrain<IPlatformGrain>(id).GetAsync() is not { } platform)
-        {
-            return (null, Problems.Status(StatusCodes.Status404NotFound, $"平台 {id} 不存在 (no such platform)"));
-        }
+        if (await grains.FindPlatformAsync(id) is not { } platform) return (null, PlatformEndpoints.NoSuchPlatform(id));
         return user.RequireActor().IsAdministratorOf(platform.HomeRegion)
             ? (platform, null)
             : (null, Problems.Status(StatusCodes.Status403Forbidden, "只有平台所在地区的管理员可以管理其密钥 (only an administrator of the platform's home region)"));
