@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
+using BashuCloud.Api.Changes;
 using BashuCloud.Api.Listings;
+using BashuCloud.Listings;
 using BashuCloud.Api.Platforms;
 using BashuCloud.Api.Users;
 
@@ -7,6 +9,8 @@ namespace BashuCloud.Api.Infrastructure;
 
 /// <summary>Source-generated serializers for the responses on hot paths: no reflection per request.</summary>
 [JsonSerializable(typeof(ListingResponse))]
+[JsonSerializable(typeof(ListingView))]
+[JsonSerializable(typeof(ChangePage))]
 [JsonSerializable(typeof(Page<ListingSummary>))]
 [JsonSerializable(typeof(UserResponse))]
 [JsonSerializable(typeof(PlatformResponse))]
