@@ -7,6 +7,11 @@ public static class MirrorCommand
 {
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
+        if (args.Any(a => a is "--help" or "-h"))
+        {
+            Console.WriteLine($"用法 (usage):\n{MirrorOptions.Usage}");
+            return 0;
+        }
         MirrorOptions options;
         try
         {
