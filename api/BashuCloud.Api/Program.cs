@@ -5,6 +5,7 @@ using BashuCloud.Api.Listings;
 using BashuCloud.Api.Partners;
 using BashuCloud.Api.Platforms;
 using BashuCloud.Api.Users;
+using BashuCloud.Api.Webhooks;
 
 // appsettings.json lives next to the binary, wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -14,6 +15,7 @@ builder.AddDeadSiloCalls();
 builder.AddListingReadCache();
 builder.AddChangeFeed();
 builder.AddSyncBatches();
+builder.AddWebhooks();
 builder.AddBashuErrors();
 builder.AddApiKeyAuthentication();
 builder.AddBashuOpenApi();
@@ -34,6 +36,7 @@ app.MapPlatformKeyEndpoints();
 app.MapPartnerListingEndpoints();
 app.MapSyncBatchEndpoints();
 app.MapChangeEndpoints();
+app.MapWebhookEndpoints();
 await app.RunAsync();
 
 /// <summary>The API's entry point; public so tests can refer to its assembly.</summary>

@@ -15,6 +15,16 @@ namespace BashuCloud.Api.Changes;
 /// </summary>
 public sealed record ChangeEntry(string Id, int Version, bool Tombstone, ListingResponse? Listing);
 
+/// <summary>A listing that changed: its id, the logged version, and its state now (null once deleted).</summary>
+public sealed record ListingChange(string Id, int LoggedVersion, ListingView? Listing)
+{
+    /// <summary>As <paramref name="reader"/> may see it: the listing, or a tombstone.</summary>
+    public ChangeEntry ToEntry(Actor? reader) =>
+        Listing is { } view && ListingVisibility.CanSee(view, reader)
+            ? new ChangeEntry(Id, view.Version, false, view.ToResponse())
+            : new ChangeEntry(Id, Listing?.Version ?? LoggedVersion, true, null);
+}
+
 /// <summary>A page of the feed and the cursor to resume from (also when the page is empty: poll again with it).</summary>
 public sealed record ChangePage(IReadOnlyList<ChangeEntry> Items, string NextCursor);
 
@@ -51,23 +61,31 @@ public sealed class ChangeFeed(NpgsqlDataSource database, IOptions<ApiSettings> 
 {
     public async Task<ChangePage> ReadAsync(ChangePosition after, int limit, Actor? reader, CancellationToken cancellationToken)
     {
-        var page = await PageAsync(after, limit, cancellationToken);
-        if (page.Count == 0) return new ChangePage([], after.ToCursor());
-        var states = await StatesAsync([.. page.Select(c => c.Id).Distinct()], cancellationToken);
+        var (changes, next) = await ReadChangesAsync(after, limit, cancellationToken);
+        var entries = changes.Select(c => c.ToEntry(reader)).ToList();
+        return new ChangePage(entries, next.ToCursor());
+    }
 
-        // Several changes of one listing in a page carry the same newest state: keep the last, in feed order.
-        var entries = new List<ChangeEntry?>(page.Count);
+    /// <summary>
+    /// The changes after <paramref name="after"/> with each listing's current state (null once deleted), and the
+    /// position to go on from. Several changes of one listing in a page carry the same newest state, so only the
+    /// last of them is kept, in feed order.
+    /// </summary>
+    public async Task<(IReadOnlyList<ListingChange> Changes, ChangePosition Next)> ReadChangesAsync(
+        ChangePosition after, int limit, CancellationToken cancellationToken)
+    {
+        var page = await PageAsync(after, limit, cancellationToken);
+        if (page.Count == 0) return ([], after);
+        var states = await StatesAsync([.. page.Select(c => c.Id).Distinct()], cancellationToken);
+        var changes = new List<ListingChange?>(page.Count);
         var slots = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var change in page)
         {
-            if (slots.TryGetValue(change.Id, out var earlier)) entries[earlier] = null;
-            slots[change.Id] = entries.Count;
-            var view = change.Deleted ? null : states.GetValueOrDefault(change.Id);
-            entries.Add(view is not null && ListingVisibility.CanSee(view, reader)
-                ? new ChangeEntry(change.Id, view.Version, false, view.ToResponse())
-                : new ChangeEntry(change.Id, view?.Version ?? change.Version, true, null));
+            if (slots.TryGetValue(change.Id, out var earlier)) changes[earlier] = null;
+            slots[change.Id] = changes.Count;
+            changes.Add(new ListingChange(change.Id, change.Version, change.Deleted ? null : states.GetValueOrDefault(change.Id)));
         }
-        return new ChangePage([.. entries.OfType<ChangeEntry>()], page[^1].Position.ToCursor());
+        return ([.. changes.OfType<ListingChange>()], page[^1].Position);
     }
 
     private sealed record LoggedChange(ChangePosition Position, string Id, int Version, bool Deleted);

@@ -51,7 +51,17 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
             [404, 401, 404, 404, 200, 404, 200, 200, 200, 404]),
         new("POST /api/v1/sync/batch", _ => Body("/api/v1/sync/batch", new { partnerId = "kczg", items = new[] { new { op = "upsert", externalId = $"m-{Guid.NewGuid():N}", listing = Samples.Draft(Region.Sichuan) with { PlatformId = null } } } }),
             [401, 401, 403, 403, 201, 403, 201, 201, 403, 403], ItemStatus: true),
-        new("GET /api/v1/changes", _ => Path("/api/v1/changes?limit=1"), [401, 401, 200, 200, 200, 200, 200, 403, 403, 403]),
+        new("GET /api/v1/changes", _ => Path("/api/v1/changes?limit=1"), [401, 401, 200, 200, 200, 200, 200, 200, 403, 200]),
+        new("POST /api/v1/platforms/{id}/webhooks", _ => Body("/api/v1/platforms/kczg/webhooks", new { url = "http://127.0.0.1:9/hooks", events = Fixtures.RemovedOnly }),
+            [401, 401, 403, 403, 201, 403, 201, 201, 403, 403]),
+        new("GET /api/v1/platforms/{id}/webhooks", _ => Path("/api/v1/platforms/kczg/webhooks"), [401, 401, 403, 403, 200, 403, 200, 200, 403, 403]),
+        new("GET /api/v1/platforms/{id}/webhooks/{subscriptionId}", f => Path($"/api/v1/platforms/kczg/webhooks/{f.Subscription}"), [401, 401, 403, 403, 200, 403, 200, 200, 403, 403]),
+        new("DELETE /api/v1/platforms/{id}/webhooks/{subscriptionId}", async f => new Target($"/api/v1/platforms/kczg/webhooks/{await f.SubscribeAsync()}"),
+            [401, 401, 403, 403, 204, 403, 204, 204, 403, 403]),
+        new("GET /api/v1/platforms/{id}/webhooks/{subscriptionId}/deliveries", f => Path($"/api/v1/platforms/kczg/webhooks/{f.Subscription}/deliveries"),
+            [401, 401, 403, 403, 200, 403, 200, 200, 403, 403]),
+        new("POST /api/v1/platforms/{id}/webhooks/{subscriptionId}/deliveries/{deliveryId}/redeliver", f => Path($"/api/v1/platforms/kczg/webhooks/{f.Subscription}/deliveries/{f.Delivery}/redeliver"),
+            [401, 401, 403, 403, 202, 403, 202, 202, 403, 403]),
         new("GET /health/live", _ => Path("/health/live"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
         new("GET /health/ready", _ => Path("/health/ready"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
     ];
@@ -115,7 +125,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
             {
                 Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
             }
-            var other = (await platform.IssueKeyAsync(otherPartner, PlatformFixture.ReadWrite, platform.AdministratorKeys[Region.Chongqing])).Key;
+            var other = (await platform.IssueKeyAsync(otherPartner, PartnerScopes, platform.AdministratorKeys[Region.Chongqing])).Key;
             var keys = new Dictionary<Who, string?>
             {
                 [Who.Anonymous] = null,
@@ -125,11 +135,52 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
                 [Who.Admin] = platform.AdministratorKeys[Region.Sichuan],
                 [Who.OtherAdmin] = platform.AdministratorKeys[Region.Chongqing],
                 [Who.JointAdmin] = PlatformProcesses.AdminKey,
-                [Who.Partner] = (await platform.IssueKeyAsync("kczg", PlatformFixture.ReadWrite)).Key,
+                [Who.Partner] = (await platform.IssueKeyAsync("kczg", PartnerScopes)).Key,
                 [Who.PartnerReadOnly] = (await platform.IssueKeyAsync("kczg", ["listings:read"])).Key,
                 [Who.OtherPartner] = other,
             };
-            return new Fixtures(platform, keys);
+            var fixtures = new Fixtures(platform, keys);
+            await fixtures.StartDeliveriesAsync();
+            return fixtures;
+        }
+
+        /// <summary>What a partner's sync system holds: listings read and write, and the change feed (also its webhooks).</summary>
+        private static readonly string[] PartnerScopes = ["listings:read", "listings:write", "changes:read"];
+
+        /// <summary>Subscriptions here listen to listing.removed only: few deliveries to a receiver that is not there.</summary>
+        public static readonly string[] RemovedOnly = ["listing.removed"];
+
+        /// <summary>A subscription of 科创中国 with one delivery in its log.</summary>
+        public string Subscription { get; private set; } = "";
+
+        public string Delivery { get; private set; } = "";
+
+        /// <summary>A new subscription of 科创中国 (made by the joint administrator); returns its id.</summary>
+        public async Task<string> SubscribeAsync()
+        {
+            using var response = await platform.SendAsync(HttpMethod.Post, "/api/v1/platforms/kczg/webhooks", new { url = "http://127.0.0.1:9/hooks", events = RemovedOnly });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("subscription").GetProperty("id").GetString()!;
+        }
+
+        /// <summary>Subscribes, and keeps the delivery that a published, then withdrawn listing makes.</summary>
+        private async Task StartDeliveriesAsync()
+        {
+            Subscription = await SubscribeAsync();
+            var id = await platform.PublishListingAsync(Samples.Draft(Region.Sichuan));
+            using (var withdrawn = await platform.SendAsync(HttpMethod.Post, $"/api/v1/listings/{id}/withdraw", new { reason = "矩阵" }, keys[Who.Owner]))
+            {
+                Assert.Equal(HttpStatusCode.OK, withdrawn.StatusCode);
+            }
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Delivery.Length == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the withdrawal made a delivery");
+                await Task.Delay(100);
+                using var log = await platform.SendAsync(HttpMethod.Get, $"/api/v1/platforms/kczg/webhooks/{Subscription}/deliveries?limit=1");
+                var items = (await log.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items");
+                if (items.GetArrayLength() > 0) Delivery = items[0].GetProperty("id").GetString()!;
+            }
         }
 
         public string? KeyOf(Who who) => keys[who];

@@ -29,6 +29,19 @@ public class PlatformProcesses : IAsyncLifetime
     /// <summary>Settings every silo of this fixture gets (a subclass may change the projection, say).</summary>
     protected virtual IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>();
 
+    /// <summary>
+    /// Settings every API process of this fixture gets: webhooks may reach the tests' local receivers, and retry
+    /// quickly, so a test sees a delivery give up within seconds.
+    /// </summary>
+    protected virtual IReadOnlyDictionary<string, string> ApiSettings => new Dictionary<string, string>
+    {
+        ["Bashu__Webhooks__AllowLocalTargets"] = "true",
+        ["Bashu__Webhooks__RetryBaseSeconds"] = "0.2",
+        ["Bashu__Webhooks__MaxAttempts"] = "4",
+        ["Bashu__Webhooks__PollMilliseconds"] = "100",
+        ["Bashu__Webhooks__MaxSubscriptionsPerPlatform"] = "100",
+    };
+
     public virtual async Task InitializeAsync()
     {
         Directory.CreateDirectory(LogDirectory);
@@ -64,7 +77,7 @@ public class PlatformProcesses : IAsyncLifetime
     {
         var port = FreePort();
         var process = PlatformProcess.Start(
-            ["dotnet", Repository.ApiDll, "--urls", $"http://127.0.0.1:{port}"], name, LogFile(name), Environment(new() { ["BASHU_ADMIN_KEY"] = AdminKey }));
+            ["dotnet", Repository.ApiDll, "--urls", $"http://127.0.0.1:{port}"], name, LogFile(name), Environment(new(ApiSettings) { ["BASHU_ADMIN_KEY"] = AdminKey }));
         return (process, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) });
     }
 

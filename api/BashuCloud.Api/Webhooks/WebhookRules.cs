@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using BashuCloud.Api.Changes;
+using BashuCloud.Listings;
+
+namespace BashuCloud.Api.Webhooks;
+
+/// <summary>The event types a platform can subscribe to.</summary>
+public static class WebhookEvents
+{
+    /// <summary>A listing the platform may see changed (created, edited, reviewed, published, withdrawn…): its newest state.</summary>
+    public const string ListingChanged = "listing.changed";
+
+    /// <summary>A listing the platform saw published is no longer visible to it (withdrawn, or back in review after an edit).</summary>
+    public const string ListingRemoved = "listing.removed";
+
+    public static readonly IReadOnlyList<string> All = [ListingChanged, ListingRemoved];
+
+    /// <summary>
+    /// The event a change makes for a platform, or null when it concerns nothing the platform could have seen: other
+    /// platforms' drafts make no event at all, where the change feed shows them as tombstones.
+    /// </summary>
+    public static string? For(ListingChange change, Actor platform) => change.Listing switch
+    {
+        null => ListingRemoved,
+        { } view when ListingVisibility.CanSee(view, platform) => ListingChanged,
+        { PublishedAt: not null } => ListingRemoved,
+        _ => null,
+    };
+
+    /// <summary>The delivery's id: the same for the same subscription and change, so dispatching a change twice makes one delivery.</summary>
+    public static string DeliveryId(string subscriptionId, ChangeEntry entry) =>
+        "whd_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{subscriptionId}\n{entry.Id}\n{entry.Version}\n{entry.Tombstone}")))[..32];
+}
+
+/// <summary>
+/// The signature on every delivery, after the Standard Webhooks convention: HMAC-SHA256 over "{id}.{timestamp}.{body}"
+/// with the subscription's secret, sent as "v1,{base64}". Receivers check it and refuse old timestamps (replays).
+/// </summary>
+public static class WebhookSignature
+{
+    public const string SecretPrefix = "whsec_";
+
+    public static string NewSecret() => SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+
+    public static string Sign(string secret, string id, long timestamp, string body)
+    {
+        var key = Convert.FromBase64String(secret[SecretPrefix.Length..]);
+        return "v1," + Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{id}.{timestamp}.{body}")));
+    }
+}
+
+/// <summary>When to try a failed delivery again: exponential backoff with jitter, so receivers coming back are not stampeded.</summary>
+public static class WebhookRetries
+{
+    /// <summary>
+    /// The next attempt's time after <paramref name="attemptsMade"/> failed attempts, or null when the delivery has
+    /// failed for good. <paramref name="jitter"/>, a number in [0, 1), spreads the wait over ±20%.
+    /// </summary>
+    public static DateTimeOffset? NextAttempt(int attemptsMade, DateTimeOffset now, WebhookSettings settings, double jitter)
+    {
+        if (attemptsMade >= settings.MaxAttempts) return null;
+        var seconds = Math.Min(settings.RetryBaseSeconds * Math.Pow(2, attemptsMade - 1), settings.MaxRetryDelaySeconds);
+        return now + TimeSpan.FromSeconds(seconds * (0.8 + (0.4 * jitter)));
+    }
+}
+
+/// <summary>Where deliveries may go. A webhook URL must never reach into the network the API runs in.</summary>
+public static class WebhookTargets
+{
+    public const int MaxUrlLength = 2000;
+
+    /// <summary>Why <paramref name="url"/> cannot receive webhooks, or null when it can (its host's addresses are checked again at each connection).</summary>
+    public static string? Refuse(string? url, bool allowLocal)
+    {
+        if (string.IsNullOrWhiteSpace(url) || url.Length > MaxUrlLength || !Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return $"应为不超过 {MaxUrlLength} 字符的绝对网址 (an absolute URL of at most {MaxUrlLength} characters)";
+        }
+        if (uri.Scheme != Uri.UriSchemeHttps && !(allowLocal && uri.Scheme == Uri.UriSchemeHttp)) return "只接受 https 网址 (https only)";
+        if (uri.UserInfo.Length > 0) return "网址中不能含用户名或密码 (no user name or password in the URL)";
+        if (uri.Fragment.Length > 0) return "网址中不能含片段 (no #fragment)";
+        if (!allowLocal && (uri.IsLoopback || (IPAddress.TryParse(uri.IdnHost, out var address) && !IsPublic(address))))
+        {
+            return "不能指向本机或内网地址 (must not point at loopback or private addresses)";
+        }
+        return null;
+    }
+
+    /// <summary>Public unicast addresses only: no loopback, private, link-local, shared (CGNAT), multicast or unspecified ones.</summary>
+    public static bool IsPublic(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)) return false;
+        if (address.AddressFamily is AddressFamily.InterNetwork)
+        {
+            var b = address.GetAddressBytes();
+            return b[0] switch
+            {
+                0 or 10 or 127 => false,
+                100 => b[1] is < 64 or > 127,
+                169 => b[1] != 254,
+                172 => b[1] is < 16 or > 31,
+                192 => b[1] != 168,
+                >= 224 => false,
+                _ => true,
+            };
+        }
+        return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal || address.IsIPv6Multicast);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+using BashuCloud.Api.Changes;
+using BashuCloud.Api.Webhooks;
+using BashuCloud.Listings;
+using BashuCloud.Users;
+
+namespace BashuCloud.Tests.Unit;
+
+public sealed class WebhookRulesTests
+{
+    private static readonly Actor Kczg = new("kczg", UserRole.Platform, null);
+    private static readonly DateTimeOffset Now = new(2026, 11, 28, 8, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData(ListingStatus.Published, "other", null, "listing.changed")]
+    [InlineData(ListingStatus.Draft, "kczg", null, "listing.changed")]
+    [InlineData(ListingStatus.Withdrawn, "kczg", null, "listing.changed")]
+    [InlineData(ListingStatus.Draft, "other", null, null)]
+    [InlineData(ListingStatus.InReview, "other", null, null)]
+    [InlineData(ListingStatus.InReview, "other", "2026-11-01", "listing.removed")]
+    [InlineData(ListingStatus.Withdrawn, "other", "2026-11-01", "listing.removed")]
+    public void A_change_makes_an_event_only_about_what_the_platform_may_see_or_saw(ListingStatus status, string platformId, string? publishedAt, string? expected)
+    {
+        var view = new ListingView("sichuan-x", status, 3, "sichuan-owner", Samples.Draft() with { PlatformId = platformId }, Now, Now,
+            publishedAt is null ? null : DateTimeOffset.Parse(publishedAt, CultureInfo.InvariantCulture), null);
+        Assert.Equal(expected, WebhookEvents.For(new ListingChange(view.Id, view.Version, view), Kczg));
+    }
+
+    [Fact]
+    public void A_deleted_listing_is_removed_for_everyone() =>
+        Assert.Equal(WebhookEvents.ListingRemoved, WebhookEvents.For(new ListingChange("sichuan-x", 4, null), Kczg));
+
+    [Fact]
+    public void A_delivery_id_is_the_same_for_the_same_subscription_and_change_only()
+    {
+        var entry = new ChangeEntry("sichuan-x", 3, false, null);
+        Assert.Equal(WebhookEvents.DeliveryId("wh_1", entry), WebhookEvents.DeliveryId("wh_1", entry));
+        Assert.NotEqual(WebhookEvents.DeliveryId("wh_1", entry), WebhookEvents.DeliveryId("wh_2", entry));
+        Assert.NotEqual(WebhookEvents.DeliveryId("wh_1", entry), WebhookEvents.DeliveryId("wh_1", entry with { Version = 4 }));
+        Assert.NotEqual(WebhookEvents.DeliveryId("wh_1", entry), WebhookEvents.DeliveryId("wh_1", entry with { Tombstone = true }));
+    }
+
+    [Fact]
+    public void Retries_double_up_to_the_cap_and_stop_after_the_last_attempt()
+    {
+        var settings = new WebhookSettings { RetryBaseSeconds = 10, MaxRetryDelaySeconds = 60, MaxAttempts = 5 };
+        Assert.Equal(Now.AddSeconds(10), WebhookRetries.NextAttempt(1, Now, settings, 0.5));
+        Assert.Equal(Now.AddSeconds(20), WebhookRetries.NextAttempt(2, Now, settings, 0.5));
+        Assert.Equal(Now.AddSeconds(60), WebhookRetries.NextAttempt(4, Now, settings, 0.5));
+        Assert.Equal(Now.AddSeconds(8), WebhookRetries.NextAttempt(1, Now, settings, 0));
+        Assert.True(WebhookRetries.NextAttempt(1, Now, settings, 0.999) < Now.AddSeconds(12));
+        Assert.Null(WebhookRetries.NextAttempt(5, Now, settings, 0.5));
+    }
+
+    [Theory]
+    [InlineData("https://partner.example.cn/hooks", false, true)]
+    [InlineData("http://partner.example.cn/hooks", false, false)]
+    [InlineData("http://127.0.0.1:8080/hooks", true, true)]
+    [InlineData("https://127.0.0.1/hooks", false, false)]
+    [InlineData("https://localhost/hooks", false, false)]
+    [InlineData("https://10.1.2.3/hooks", false, false)]
+    [InlineData("https://[::1]/hooks", false, false)]
+    [InlineData("https://user:secret@partner.example.cn/", false, false)]
+    [InlineData("/relative", true, false)]
+    [InlineData("", true, false)]
+    public void Only_absolute_https_urls_outside_our_network_receive_webhooks(string url, bool allowLocal, bool accepted) =>
+        Assert.Equal(accepted, WebhookTargets.Refuse(url, allowLocal) is null);
+
+    [Theory]
+    [InlineData("8.8.8.8", true)]
+    [InlineData("100.128.0.1", true)]
+    [InlineData("172.32.0.1", true)]
+    [InlineData("2001:4860:4860::8888", true)]
+    [InlineData("127.0.0.1", false)]
+    [InlineData("10.0.0.1", false)]
+    [InlineData("172.16.5.4", false)]
+    [InlineData("192.168.1.1", false)]
+    [InlineData("169.254.169.254", false)]
+    [InlineData("100.64.0.1", false)]
+    [InlineData("0.0.0.0", false)]
+    [InlineData("224.0.0.1", false)]
+    [InlineData("::1", false)]
+    [InlineData("fd00::1", false)]
+    [InlineData("fe80::1", false)]
+    [InlineData("::ffff:10.0.0.1", false)]
+    public void Private_loopback_and_metadata_addresses_are_not_public(string address, bool expected) =>
+        Assert.Equal(expected, WebhookTargets.IsPublic(IPAddress.Parse(address)));
+}
