@@ -1,3 +1,4 @@
+using BashuCloud.Cli.Mirror;
 using BashuCloud.Schema;
 using BashuCloud.Seeds;
 using Npgsql;
@@ -7,11 +8,12 @@ namespace BashuCloud.Cli;
 
 public static class Commands
 {
-    private const string Usage = """
+    private static readonly string Usage = $$"""
         用法 (usage): BashuCloud.Cli <command>
           migrate               应用数据库结构 (apply the schema in deploy/sql)
           seed --data <dir>     载入种子数据 (load the seed data through the cluster)
-        连接串取自 BASHU_DB 或 ConnectionStrings__Bashu (the connection string comes from BASHU_DB or ConnectionStrings__Bashu)
+        {{MirrorOptions.Usage}}
+        migrate 与 seed 的连接串取自 BASHU_DB 或 ConnectionStrings__Bashu (migrate and seed: the connection string comes from BASHU_DB or ConnectionStrings__Bashu)
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -26,6 +28,8 @@ public static class Commands
                     return 0;
                 case "seed":
                     return await SeedAsync(Option(args, "--data") ?? "seeds/data");
+                case "mirror":
+                    return await MirrorCommand.RunAsync(args[1..]);
                 default:
                     Console.Error.WriteLine(Usage);
                     return args.Length == 0 || args[0] is "help" or "--help" or "-h" ? 0 : 2;

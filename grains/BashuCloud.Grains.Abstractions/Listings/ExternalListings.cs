@@ -11,7 +11,10 @@ namespace BashuCloud.Listings;
 [Alias("bashu.IExternalListingGrain")]
 public interface IExternalListingGrain : IGrainWithStringKey
 {
-    /// <summary>Creates the listing on the first push, updates it on the next ones; the same content again makes no new version.</summary>
+    /// <summary>
+    /// Creates the listing on the first push, updates it on the next ones; the same content again makes no new version.
+    /// Once the listing is withdrawn or expired, the next push creates a new listing under the same external id.
+    /// </summary>
     [Alias("upsert")] Task<Outcome<ExternalUpsert>> UpsertAsync(ListingDraft draft, Actor actor);
 
     /// <summary>Withdraws the listing; withdrawing it again changes nothing. NotFound while nothing was pushed.</summary>

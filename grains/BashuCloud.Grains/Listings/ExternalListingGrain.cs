@@ -11,7 +11,8 @@ internal sealed record ExternalListingState
 
 /// <summary>
 /// Maps "{platformId}/{externalId}" to our listing. The listing's id is stored here before the listing is created,
-/// so a push retried after any failure reuses it: one external id never makes two listings.
+/// so a push retried after any failure reuses it: one external id never makes two open listings (after a withdrawal
+/// or expiry the next push makes a new one, as a withdrawn listing never opens again).
 /// </summary>
 [GrainType("external-listing")]
 internal sealed class ExternalListingGrain(
@@ -43,9 +44,10 @@ internal sealed class ExternalListingGrain(
             return Invalid("platformId", $"应为 {platformId} 或省略 (must be {platformId} or left out)");
         }
         var content = draft with { PlatformId = platformId };
-        if (state.State.ListingId is { } known && await GrainFactory.GetGrain<IListingGrain>(known).GetAsync() is not null)
+        var known = state.State.ListingId is { } id ? await GrainFactory.GetGrain<IListingGrain>(id).GetAsync() : null;
+        if (known is not null && !IsClosed(known.Status))
         {
-            var updated = await GrainFactory.GetGrain<IListingGrain>(known).UpdateAsync(content, null, actor);
+            var updated = await GrainFactory.GetGrain<IListingGrain>(known.Id).UpdateAsync(content, null, actor);
             return updated.Succeeded ? Outcome<ExternalUpsert>.Ok(new(updated.Value!, Created: false)) : Carry(updated);
         }
 
@@ -54,7 +56,8 @@ internal sealed class ExternalListingGrain(
         if (errors.Count > 0) return Outcome<ExternalUpsert>.Invalid(errors);
         var region = content.Region!.Value;
         if (!actor.ActsFor(platformId) && !actor.IsAdministratorOf(region)) return Forbidden();
-        if (state.State.ListingId is not { } reserved || BashuId.RegionOf(reserved) != region)
+        // A withdrawn or expired listing never opens again, so the platform's next push of the id starts a new one.
+        if (known is not null || state.State.ListingId is not { } reserved || BashuId.RegionOf(reserved) != region)
         {
             state.State = new ExternalListingState { ListingId = BashuId.New(region) };
             await state.WriteStateAsync();
@@ -63,6 +66,8 @@ internal sealed class ExternalListingGrain(
         var created = await listing.CreateAsync(new ListingCreation(content, platformId), actor);
         return created.Succeeded ? Outcome<ExternalUpsert>.Ok(new(created.Value!, Created: true)) : Carry(created);
     }
+
+    private static bool IsClosed(ListingStatus status) => status is ListingStatus.Withdrawn or ListingStatus.Expired;
 
     private static Outcome<ExternalUpsert> Forbidden() =>
         Outcome<ExternalUpsert>.Refused(Refusal.Forbidden, "只有该平台的密钥或本地区管理员可以推送 (only the platform's keys or an administrator of the listing's region)");

@@ -23,6 +23,9 @@ public class PlatformProcesses : IAsyncLifetime
 
     public string LogDirectory { get; } = Path.Combine(Repository.Root, "TestResults", "logs");
 
+    /// <summary>One silo per region by default; a test of two deployments side by side runs one silo each (it serves both regions).</summary>
+    public IReadOnlyList<string> SiloRegions { get; init; } = ["sichuan", "chongqing"];
+
     /// <summary>Settings every silo of this fixture gets (a subclass may change the projection, say).</summary>
     protected virtual IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>();
 
@@ -43,10 +46,9 @@ public class PlatformProcesses : IAsyncLifetime
     {
         Directory.CreateDirectory(LogDirectory);
         Database = await TestDatabase.CreateAsync();
-        StartSilo("sichuan");
-        StartSilo("chongqing");
+        foreach (var region in SiloRegions) StartSilo(region);
         (_api, Http) = StartApiProcess("api");
-        await WaitForSilosAsync(2);
+        await WaitForSilosAsync(SiloRegions.Count);
     }
 
     /// <summary>Another API process of the same cluster (as behind a load balancer); ready when this returns.</summary>
@@ -224,6 +226,24 @@ public sealed class PlatformProcess
         foreach (var (key, value) in environment) start.Environment[key] = value;
         return new PlatformProcess(Process.Start(start)!, log, name);
     }
+
+    /// <summary>The exit code, once the process ends by itself within the timeout.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name} did not end within {timeout}: {Tail()}");
+        }
+        return _process.ExitCode;
+    }
+
+    /// <summary>Everything the process wrote (stdout and stderr).</summary>
+    public string Output => File.Exists(_log) ? File.ReadAllText(_log) : "";
 
     public void Kill()
     {

@@ -1,6 +1,6 @@
 namespace BashuCloud.Tests.Support;
 
-/// <summary>Where the built silo and API live, so tests can start them as real processes.</summary>
+/// <summary>Where the built silo, API and CLI live, so tests can start them as real processes.</summary>
 public static class Repository
 {
     public static string Root { get; } = FindRoot();
@@ -11,6 +11,8 @@ public static class Repository
     public static string SiloDll => Built("silo/BashuCloud.Silo", "BashuCloud.Silo.dll");
 
     public static string ApiDll => Built("api/BashuCloud.Api", "BashuCloud.Api.dll");
+
+    public static string CliDll => Built("tools/BashuCloud.Cli", "BashuCloud.Cli.dll");
 
     public static string SeedData => Path.Combine(Root, "seeds", "data");
 
