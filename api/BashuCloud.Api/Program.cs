@@ -16,6 +16,7 @@ builder.AddListingReadCache();
 builder.AddChangeFeed();
 builder.AddSyncBatches();
 builder.AddWebhooks();
+builder.AddHousekeeping();
 builder.AddBashuErrors();
 builder.AddApiKeyAuthentication();
 builder.AddBashuOpenApi();

@@ -17,6 +17,12 @@ public sealed class ApiSettings
     /// <summary>Requests a platform's keys may make per minute, together, through every API process.</summary>
     [Range(1, 1_000_000)] public int PlatformRequestsPerMinute { get; set; } = 600;
 
+    /// <summary>How long an idempotency key is kept: a retry with it after that runs again (its items are idempotent).</summary>
+    [Range(1, 24 * 365)] public int IdempotencyKeyRetentionHours { get; set; } = 24;
+
+    /// <summary>How often each API process deletes expired idempotency keys and webhook deliveries.</summary>
+    [Range(1, 86_400)] public int HousekeepingIntervalSeconds { get; set; } = 600;
+
     /// <summary>The bootstrap administrator's key (also read from the BASHU_ADMIN_KEY environment variable).</summary>
     public string? AdminKey { get; set; }
 }

@@ -29,6 +29,9 @@ public sealed class WebhookSettings
 
     [Range(1, 100)] public int MaxSubscriptionsPerPlatform { get; set; } = 10;
 
+    /// <summary>How long delivered and failed deliveries stay in the delivery log.</summary>
+    [Range(1, 3650)] public int RetentionDays { get; set; } = 30;
+
     /// <summary>How often an idle dispatcher looks for new changes and due retries.</summary>
     [Range(50, 60_000)] public int PollMilliseconds { get; set; } = 500;
 }

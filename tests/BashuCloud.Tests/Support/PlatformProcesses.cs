@@ -31,7 +31,7 @@ public class PlatformProcesses : IAsyncLifetime
 
     /// <summary>
     /// Settings every API process of this fixture gets: webhooks may reach the tests' local receivers, and retry
-    /// quickly, so a test sees a delivery give up within seconds.
+    /// quickly, so a test sees a delivery give up within seconds; housekeeping runs every second.
     /// </summary>
     protected virtual IReadOnlyDictionary<string, string> ApiSettings => new Dictionary<string, string>
     {
@@ -40,6 +40,7 @@ public class PlatformProcesses : IAsyncLifetime
         ["Bashu__Webhooks__MaxAttempts"] = "4",
         ["Bashu__Webhooks__PollMilliseconds"] = "100",
         ["Bashu__Webhooks__MaxSubscriptionsPerPlatform"] = "100",
+        ["Bashu__HousekeepingIntervalSeconds"] = "1",
     };
 
     public virtual async Task InitializeAsync()
