@@ -249,11 +249,11 @@ public static partial class Benchmark
         text.AppendLine();
         text.AppendLine("## Issue #4: partner sync");
         text.AppendLine();
-        text.AppendLine($"A partner platform's key imports {sync.Imported + sync.Rejected:N0} listings under its own ids through `POST /api/v1/sync/batch` ({SyncBenchmark.BatchSize} items a request, 4 requests at once; each listing: its external-id mapping and the listing itself, two durable grain writes), then reads the change feed from its start to its end (`GET /api/v1/changes`, 1,000 a page).");
+        text.AppendLine($"A partner platform's key imports {sync.Imported + sync.Rejected:N0} listings under its own ids through `POST /api/v1/sync/batch` ({SyncBenchmark.BatchSize} items a request, 4 requests at once; each listing: its external-id mapping and the listing itself, two durable grain writes), then reads the change feed from its start to its end twice (`GET /api/v1/changes`, 1,000 a page, parsing every page): the first read runs code the API process has not run before (tiered JIT), the second is the steady state of a reader that runs all day, and is the one the goal is judged on.");
         text.AppendLine();
         RatioTableHeader(text);
         text.AppendLine($"| batch import end to end | {sync.ImportPerSecond:F0} listings/s ({sync.Imported:N0} in {sync.ImportSeconds:F1} s, {sync.Rejected} rejected) | pgbench upsert ceiling above: {ceiling:F0}/s | **{sync.ImportPerSecond / ceiling:F2}** | ≥ 5,000 listings/s | {(sync.ImportPerSecond >= 5000 ? "met" : "not met")} |");
-        text.AppendLine($"| change feed read | {sync.FeedPerSecond:F0} entries/s ({sync.FeedEntries:N0} in {sync.FeedSeconds:F1} s) | | | ≥ 20,000 changes/s | {(sync.FeedPerSecond >= 20000 ? "met" : "not met")} |");
+        text.AppendLine($"| change feed read, second (warm) | {sync.FeedPerSecond:F0} entries/s ({sync.FeedEntries:N0} in {sync.FeedSeconds:F1} s; first read {sync.FirstFeedPerSecond:F0}/s) | first read | {sync.FeedPerSecond / sync.FirstFeedPerSecond:F2} | ≥ 20,000 changes/s | {(sync.FeedPerSecond >= 20000 ? "met" : "not met")} |");
         text.AppendLine();
         text.AppendLine("Unexpected successes in the authorization matrix (every endpoint × ten kinds of caller): 0, asserted by `tests/.../Api/AuthorizationMatrixTests.cs` in every `./bashu test` run rather than measured here.");
         text.AppendLine();
