@@ -7,6 +7,8 @@ namespace BashuCloud.Api.Infrastructure;
 /// <summary>The OpenAPI document at /openapi/v1.json and a browsable reference at /docs (assets served locally).</summary>
 public static class OpenApi
 {
+    private const string ApiKeyScheme = "ApiKey";
+
     public static WebApplicationBuilder AddBashuOpenApi(this WebApplicationBuilder builder)
     {
         builder.Services.AddOpenApi(options => options.AddOperationTransformer((operation, context, _) =>
@@ -18,6 +20,14 @@ public static class OpenApi
             var access = metadata.OfType<IAllowAnonymous>().Any() ? "public" : policies.Length > 0 ? string.Join(" ", policies) : "none";
             operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
             operation.Extensions["x-bashu-access"] = new JsonNodeExtension(JsonValue.Create(access));
+            if (access != "public")
+            {
+                operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] }];
+            }
+            return Task.CompletedTask;
+        }).AddSchemaTransformer((schema, context, _) =>
+        {
+            if (OpenApiExamples.For(context.JsonTypeInfo.Type) is { } example) schema.Examples = [example];
             return Task.CompletedTask;
         }).AddDocumentTransformer((document, _, _) =>
         {
@@ -30,7 +40,7 @@ public static class OpenApi
             };
             document.Components ??= new OpenApiComponents();
             document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-            document.Components.SecuritySchemes["ApiKey"] = new OpenApiSecurityScheme
+            document.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.ApiKey,
                 In = ParameterLocation.Header,

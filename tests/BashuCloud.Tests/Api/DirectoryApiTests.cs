@@ -90,6 +90,18 @@ public sealed class DirectoryApiTests(PlatformFixture platform)
         var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet();
         Assert.Superset(new HashSet<string> { "/api/v1/listings", "/api/v1/listings/{id}", "/api/v1/listings/{id}/approve", "/api/v1/users", "/api/v1/platforms/{id}" }, paths);
         Assert.Equal("X-Api-Key", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("name").GetString());
+        // Operations that need a key say so; public ones do not.
+        var push = document.GetProperty("paths").GetProperty("/api/v1/partners/{partnerId}/listings/{externalId}");
+        Assert.True(push.GetProperty("put").GetProperty("security")[0].TryGetProperty("ApiKey", out _));
+        Assert.False(push.GetProperty("get").TryGetProperty("security", out _));
+        // Request bodies come with examples; errors with the problem+json shape.
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        foreach (var schema in new[] { "ListingDraft", "SyncBatchRequest", "WebhookRequest", "KeyRequest" })
+        {
+            Assert.True(schemas.GetProperty(schema).TryGetProperty("examples", out var examples) && examples.GetArrayLength() == 1, schema);
+        }
+        Assert.Equal("地铁隧道渗漏水智能巡检机器人", schemas.GetProperty("ListingDraft").GetProperty("examples")[0].GetProperty("title").GetString());
+        Assert.True(push.GetProperty("put").GetProperty("responses").GetProperty("422").GetProperty("content").TryGetProperty("application/problem+json", out _));
         using var page = await platform.SendAsync(HttpMethod.Get, "/docs/index.html", key: null);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
     }
