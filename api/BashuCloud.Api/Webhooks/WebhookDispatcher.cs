@@ -24,8 +24,8 @@ public sealed class WebhookDispatcher(
     TimeProvider time, ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     private const int ChangesPerRound = 500;
-    private const int DeliveriesPerRound = 100;
-    private const int SendParallelism = 16;
+    private const int DeliveriesPerRound = 32;
+    private const int SendParallelism = 32;
     private const int ErrorMaxLength = 300;
 
     private readonly WebhookSettings _settings = options.Value;
