@@ -33,6 +33,9 @@ public static class SyncBatchEndpoints
     private const long MaxBodyBytes = 16 * 1024 * 1024;
     private const int Parallelism = 64;
 
+    /// <summary>Items per call of the import grain: one transaction each, well inside the grain call's timeout.</summary>
+    private const int ImportChunk = 250;
+
     public static WebApplicationBuilder AddSyncBatches(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<IdempotencyKeys>();
@@ -107,7 +110,7 @@ public static class SyncBatchEndpoints
     private static async Task<SyncBatchResponse> ApplyAsync(
         IGrainFactory grains, string partnerId, IReadOnlyList<SyncItem> items, Actor actor, CancellationToken cancellationToken)
     {
-        var results = new SyncItemResult[items.Count];
+        var results = new SyncItemResult?[items.Count];
         var runs = new List<List<int>>();
         var byExternalId = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (var i = 0; i < items.Count; i++)
@@ -120,12 +123,31 @@ public static class SyncBatchEndpoints
             if (!byExternalId.TryGetValue(items[i].ExternalId!, out var run)) runs.Add(byExternalId[items[i].ExternalId!] = run = []);
             run.Add(i);
         }
-        await Parallel.ForEachAsync(runs, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (run, _) =>
+        await CreateNewAsync(grains, partnerId, items, [.. runs.Where(r => r is [var only] && items[only].Op == "upsert").Select(r => r[0])], actor, results, cancellationToken);
+        await Parallel.ForEachAsync(runs.Where(r => results[r[0]] is null), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (run, _) =>
         {
             foreach (var i in run) results[i] = await ApplyAsync(grains.GetGrain<IExternalListingGrain>(ExternalIds.Key(partnerId, items[i].ExternalId!)), i, items[i], actor);
         });
-        var applied = results.Count(r => r.Status is >= 200 and < 300);
-        return new SyncBatchResponse(applied, results.Length - applied, results);
+        SyncItemResult[] answered = [.. results.Select(r => r!)];
+        var applied = answered.Count(r => r.Status is >= 200 and < 300);
+        return new SyncBatchResponse(applied, answered.Length - applied, answered);
+    }
+
+    /// <summary>
+    /// The fast path: the single upserts of the batch go to the import grain in chunks, which creates those whose
+    /// external id is new in one transaction a chunk; what it hands back (ids pushed before) takes the grain path.
+    /// </summary>
+    private static async Task CreateNewAsync(
+        IGrainFactory grains, string partnerId, IReadOnlyList<SyncItem> items, int[] upserts, Actor actor, SyncItemResult?[] results, CancellationToken cancellationToken)
+    {
+        await Parallel.ForEachAsync(upserts.Chunk(ImportChunk), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (chunk, _) =>
+        {
+            var outcomes = await grains.GetGrain<IListingImportGrain>(0).CreateNewAsync(partnerId, [.. chunk.Select(i => new NewExternalListing(items[i].ExternalId!, items[i].Listing!))], actor);
+            for (var k = 0; k < chunk.Length; k++)
+            {
+                if (outcomes[k] is { } outcome) results[chunk[k]] = Result(chunk[k], items[chunk[k]], outcome, StatusCodes.Status201Created);
+            }
+        });
     }
 
     private static SyncItemResult? Reject(int index, SyncItem item)
@@ -144,10 +166,12 @@ public static class SyncBatchEndpoints
         var (outcome, success) = item.Op == "withdraw"
             ? (await grain.WithdrawAsync(item.Reason, actor), StatusCodes.Status200OK)
             : Unwrap(await grain.UpsertAsync(item.Listing!, actor));
-        return outcome.Succeeded
-            ? new SyncItemResult(index, item.ExternalId, success, outcome.Value!.Id, outcome.Value.Version, null, null)
-            : new SyncItemResult(index, item.ExternalId, Problems.StatusOf(outcome.Refusal), null, null, outcome.Detail, outcome.Errors);
+        return Result(index, item, outcome, success);
     }
+
+    private static SyncItemResult Result(int index, SyncItem item, Outcome<ListingView> outcome, int success) => outcome.Succeeded
+        ? new SyncItemResult(index, item.ExternalId, success, outcome.Value!.Id, outcome.Value.Version, null, null)
+        : new SyncItemResult(index, item.ExternalId, Problems.StatusOf(outcome.Refusal), null, null, outcome.Detail, outcome.Errors);
 
     private static (Outcome<ListingView> Outcome, int Success) Unwrap(Outcome<ExternalUpsert> upsert) => upsert.Succeeded
         ? (Outcome<ListingView>.Ok(upsert.Value!.Listing), upsert.Value.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK)

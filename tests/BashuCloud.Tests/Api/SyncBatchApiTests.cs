@@ -92,6 +92,46 @@ public sealed class SyncBatchApiTests(PlatformFixture platform)
         Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM grain_state WHERE state_name = 'external-listing' AND grain_key = $1", $"kczg/{externalId}"));
     }
 
+    [Fact]
+    public async Task New_external_ids_are_created_together_and_every_other_path_sees_them()
+    {
+        var key = (await platform.IssueKeyAsync("kczg", PlatformFixture.ReadWrite)).Key;
+        var ids = Enumerable.Range(0, 300).Select(_ => NewExternalId()).ToArray();
+        var draft = Samples.Draft(Region.Chongqing) with { PlatformId = null };
+        // Asked for before it exists: this external id's grain is active, knowing no listing, when the batch creates it.
+        using (var before = await platform.SendAsync(HttpMethod.Get, $"/api/v1/partners/kczg/listings/{ids[0]}", key: key))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, before.StatusCode);
+        }
+        using (var pushedBefore = await platform.SendAsync(HttpMethod.Put, $"/api/v1/partners/kczg/listings/{ids[1]}", draft, key))
+        {
+            Assert.Equal(HttpStatusCode.Created, pushedBefore.StatusCode);
+        }
+
+        using var response = await SendAsync(Body("kczg", [.. ids.Select((id, i) => new { op = "upsert", externalId = id, listing = draft with { Title = $"批量新建 {i}" } })]), key);
+        var results = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal(201, results[0].GetProperty("status").GetInt32());
+        Assert.Equal(200, results[1].GetProperty("status").GetInt32());
+        Assert.All(results.Skip(2), r => Assert.Equal(201, r.GetProperty("status").GetInt32()));
+        Assert.All(results.Where((_, i) => i != 1), r => Assert.Equal(1, r.GetProperty("version").GetInt32()));
+
+        // Each is one listing with its mapping and one change each, in the region it names; its grains read it.
+        Assert.Equal(299L, await platform.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM change_log c JOIN grain_state s ON s.grain_key = c.grain_key AND s.state_name = c.state_name WHERE c.state_name = 'listing' AND s.payload->'content'->>'title' LIKE '批量新建 %' AND s.payload->'content'->>'platformId' = 'kczg' AND c.grain_key = ANY($1)",
+            (object)results.Where((_, i) => i != 1).Select(r => r.GetProperty("listingId").GetString()!).ToArray()));
+        using (var after = await platform.SendAsync(HttpMethod.Get, $"/api/v1/partners/kczg/listings/{ids[0]}", key: key))
+        {
+            Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+            Assert.Equal(results[0].GetProperty("listingId").GetString(), (await after.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+        }
+        using (var edited = await platform.SendAsync(HttpMethod.Put, $"/api/v1/partners/kczg/listings/{ids[2]}", draft with { Title = "批量新建后修改" }, key))
+        {
+            Assert.Equal(HttpStatusCode.OK, edited.StatusCode);
+            Assert.Equal(2, (await edited.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32());
+        }
+        Assert.StartsWith("chongqing-", results[5].GetProperty("listingId").GetString(), StringComparison.Ordinal);
+    }
+
     private static string Body(string partnerId, params object[] items) =>
         JsonSerializer.Serialize(new { partnerId, items }, BashuJson.Options);
 

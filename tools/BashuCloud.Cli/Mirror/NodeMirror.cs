@@ -23,6 +23,12 @@ public sealed class NodeMirror(MirrorOptions options, NodeClient source, NodeCli
     public const string WithdrawReason = "源节点已撤下 (withdrawn or unpublished at the source)";
     private const int WaitSeconds = 25;
 
+    /// <summary>
+    /// Even --once waits a little for an empty page: a change acknowledged a moment ago shows in the feed only once
+    /// every transaction older than it has ended (milliseconds), and "caught up" must include it.
+    /// </summary>
+    private const int OnceWaitSeconds = 2;
+
     public MirrorTally Total { get; } = new();
 
     /// <summary>Runs until caught up (--once) or until cancelled; throws <see cref="MirrorStoppedException"/> when a side fails.</summary>
@@ -49,7 +55,7 @@ public sealed class NodeMirror(MirrorOptions options, NodeClient source, NodeCli
 
     private async Task<FeedPage> ReadPageAsync(string? cursor, CancellationToken cancellationToken)
     {
-        var query = $"api/v1/changes?limit={options.Limit}&wait={(options.Once ? 0 : WaitSeconds)}"
+        var query = $"api/v1/changes?limit={options.Limit}&wait={(options.Once ? OnceWaitSeconds : WaitSeconds)}"
             + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}");
         using var response = await source.SendAsync(() => NodeClient.Request(HttpMethod.Get, query), cancellationToken);
         try
