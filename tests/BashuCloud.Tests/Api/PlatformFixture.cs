@@ -3,7 +3,10 @@ using BashuCloud.Users;
 
 namespace BashuCloud.Tests.Api;
 
-/// <summary>The running platform with its platforms registered and one administrator and one researcher per region.</summary>
+/// <summary>
+/// The running platform with its platforms registered, one administrator and one researcher per region, and the
+/// seed's yearly academic lists (they are written directly, not through the cluster).
+/// </summary>
 public sealed class PlatformFixture : PlatformProcesses
 {
     public Dictionary<Region, string> AdministratorKeys { get; } = [];
@@ -26,6 +29,7 @@ public sealed class PlatformFixture : PlatformProcesses
             AdministratorKeys[region] = (await RegisterAsync($"{region.DisplayName()}管理员", UserRole.Administrator, region)).Key;
             Researchers[region] = await RegisterAsync($"{region.DisplayName()}研究员", UserRole.Researcher, region);
         }
+        await Seeds.SeedLoader.LoadAcademicListsAsync(Database.DataSource, Seeds.SeedData.Load(Repository.SeedData));
     }
 
     public async Task<(string Id, string Key)> RegisterAsync(string name, UserRole role, Region region, string key = AdminKey)
