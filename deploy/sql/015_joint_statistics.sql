@@ -143,8 +143,11 @@ DECLARE
     r record;
 BEGIN
     EXECUTE format('LOCK TABLE %I, %I IN ACCESS EXCLUSIVE MODE', p_table, v_next);
-    FOR r IN SELECT pg_get_triggerdef(t.oid) AS def FROM pg_trigger t WHERE t.tgrelid = p_table::regclass AND NOT t.tgisinternal LOOP
-        EXECUTE replace(r.def, ' ON ' || p_table::regclass::text || ' ', ' ON ' || v_next::regclass::text || ' ');
+    -- pg_get_triggerdef names the table with its schema.
+    FOR r IN SELECT pg_get_triggerdef(t.oid) AS def, format('%I.%I', n.nspname, c.relname) AS qualified
+               FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE t.tgrelid = p_table::regclass AND NOT t.tgisinternal LOOP
+        EXECUTE replace(r.def, ' ON ' || r.qualified || ' ', ' ON ' || v_next::regclass::text || ' ');
     END LOOP;
     -- An index of the new table matches the live one that has the same uniqueness and definition after its name.
     SELECT coalesce(array_agg(o.relname::text), '{}'), coalesce(array_agg(n.relname::text), '{}') INTO v_old_names, v_new_names
