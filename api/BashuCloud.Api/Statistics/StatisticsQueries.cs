@@ -1,3 +1,4 @@
+using System.Globalization;
 using BashuCloud.Api.Infrastructure;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -6,8 +7,8 @@ namespace BashuCloud.Api.Statistics;
 
 /// <summary>
 /// Reads the joint statistics from the counters the projection keeps (never a GROUP BY over the read model at
-/// request time) and the read model's lag. One statement: every figure comes from one snapshot, so the counters
-/// and the as-of time agree.
+/// request time) and the read model's lag. The figures come from one statement, so from one snapshot, and the
+/// counters and their as-of time agree.
 /// </summary>
 public sealed class StatisticsQueries(NpgsqlDataSource database, IOptions<ApiSettings> settings)
 {
@@ -26,54 +27,83 @@ public sealed class StatisticsQueries(NpgsqlDataSource database, IOptions<ApiSet
         as_of AS (SELECT coalesce((SELECT recorded_at FROM pending), now()) AS at)
         """;
 
+    // What the figures depend on: the counters change only in the projection's transactions, which move the
+    // checkpoint, and registry members are only ever added. Equal versions mean equal figures.
+    private const string Version = """
+        , version AS (SELECT (SELECT tx::text || '/' || seq FROM cp) || '/' || coalesce((SELECT max(id) FROM academic_entry), 0) AS v)
+        """;
+
+    /// <summary>The figures last read, kept while their version holds: a request then costs one small lookup.</summary>
+    private sealed record Figures(string Version, List<ListingCell> Cells, List<MonthCell> Months, List<UserCell> Users, List<AcademicListCount> Lists);
+
+    private Figures? _figures;
+
     public async Task<JointStatistics> JointAsync(StatisticsFilter filter, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand(Position + """
-            SELECT 'cell', region, kind, status, field, n, 0::bigint, NULL::timestamptz FROM rm_listing_counts WHERE n <> 0
-            UNION ALL
-            SELECT 'month', to_char(month, 'YYYY-MM'), region, kind, NULL, n, 0, NULL FROM rm_listing_monthly WHERE n <> 0
-            UNION ALL
-            SELECT 'user', role, region, NULL, NULL, n, 0, NULL FROM rm_user_counts WHERE n <> 0
-            UNION ALL
-            SELECT 'list', l.year::text, l.list_kind, l.title, NULL, l.entry_count,
-                   (SELECT count(*) FROM academic_entry e WHERE e.list_kind = l.list_kind AND e.year = l.year), NULL
-              FROM academic_list l
-            UNION ALL
-            SELECT 'as_of', NULL, NULL, NULL, NULL, 0, 0, (SELECT at FROM as_of)
-            UNION ALL
-            SELECT 'now', NULL, NULL, NULL, NULL, 0, 0, now()
-            """);
+        await using var command = database.CreateCommand(Position + Version + "SELECT (SELECT v FROM version), (SELECT at FROM as_of), now()");
         command.Parameters.Add(new() { Value = settings.Value.ServiceId });
-        var cells = new List<ListingCell>();
-        var months = new List<MonthCell>();
-        var users = new List<UserCell>();
-        var lists = new List<AcademicListCount>();
-        DateTimeOffset asOf = default, now = default;
+        string version;
+        DateTimeOffset asOf, now;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                string Text(int i) => reader.GetString(i);
-                switch (Text(0))
-                {
-                    case "cell": cells.Add(new(Text(1), Text(2), Text(3), Text(4), reader.GetInt64(5))); break;
-                    case "month": months.Add(new(Text(1), Text(2), Text(3), reader.GetInt64(5))); break;
-                    case "user": users.Add(new(Text(1), Text(2), reader.GetInt64(5))); break;
-                    case "list": lists.Add(new(int.Parse(Text(1), System.Globalization.CultureInfo.InvariantCulture), Text(2), Text(3), (int)reader.GetInt64(5), reader.GetInt64(6))); break;
-                    case "as_of": asOf = reader.GetFieldValue<DateTimeOffset>(7); break;
-                    default: now = reader.GetFieldValue<DateTimeOffset>(7); break;
-                }
-            }
+            await reader.ReadAsync(cancellationToken);
+            (version, asOf, now) = (reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2));
         }
-        cells = [.. cells.Where(c => filter.Admits(c.Region, c.Kind, c.Status, c.Field))];
-        months = [.. months.Where(m => filter is { Status: null, Field: null } && filter.Admits(m.Region, m.Kind))];
-        users = [.. users.Where(u => filter.Admits(u.Region))];
+        var figures = _figures;
+        if (figures?.Version != version) (figures, asOf, now) = await ReadFiguresAsync(cancellationToken);
+        _figures = figures;
+
+        var cells = figures.Cells.Where(c => filter.Admits(c.Region, c.Kind, c.Status, c.Field)).ToList();
+        var months = figures.Months.Where(m => filter is { Status: null, Field: null } && filter.Admits(m.Region, m.Kind)).ToList();
+        var users = figures.Users.Where(u => filter.Admits(u.Region)).ToList();
         return new JointStatistics(
             new ListingStatistics(asOf, cells.Sum(c => c.Count), Totals(cells, c => c.Region), Totals(cells, c => c.Kind),
-                Totals(cells, c => c.Status), Totals(cells, c => c.Field), cells, [.. months.OrderBy(m => m.Month, StringComparer.Ordinal)]),
+                Totals(cells, c => c.Status), Totals(cells, c => c.Field), cells, months),
             new UserStatistics(asOf, users.Sum(u => u.Count), Totals(users.Select(u => (u.Role, u.Count))), users),
-            new AcademicStatistics(now, [.. lists.OrderBy(l => l.Year).ThenBy(l => l.ListKind, StringComparer.Ordinal)]),
+            new AcademicStatistics(now, figures.Lists),
             new PendingStatistics(PendingNote));
+    }
+
+    /// <summary>Every figure, its version and its as-of time from one statement, so one snapshot.</summary>
+    private async Task<(Figures Figures, DateTimeOffset AsOf, DateTimeOffset Now)> ReadFiguresAsync(CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(Position + Version + """
+            SELECT 'cell', region, kind, status, field, n, 0::bigint FROM rm_listing_counts WHERE n <> 0
+            UNION ALL
+            SELECT 'month', to_char(month, 'YYYY-MM'), region, kind, NULL, n, 0 FROM rm_listing_monthly WHERE n <> 0
+            UNION ALL
+            SELECT 'user', role, region, NULL, NULL, n, 0 FROM rm_user_counts WHERE n <> 0
+            UNION ALL
+            SELECT 'list', l.year::text, l.list_kind, l.title, NULL, l.entry_count,
+                   (SELECT count(*) FROM academic_entry e WHERE e.list_kind = l.list_kind AND e.year = l.year)
+              FROM academic_list l
+            UNION ALL
+            SELECT 'version', (SELECT v FROM version), to_char((SELECT at FROM as_of) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                   to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), NULL, 0, 0
+            """);
+        command.Parameters.Add(new() { Value = settings.Value.ServiceId });
+        var figures = new Figures("", [], [], [], []);
+        DateTimeOffset asOf = default, now = default;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            string Text(int i) => reader.GetString(i);
+            switch (Text(0))
+            {
+                case "cell": figures.Cells.Add(new(Text(1), Text(2), Text(3), Text(4), reader.GetInt64(5))); break;
+                case "month": figures.Months.Add(new(Text(1), Text(2), Text(3), reader.GetInt64(5))); break;
+                case "user": figures.Users.Add(new(Text(1), Text(2), reader.GetInt64(5))); break;
+                case "list": figures.Lists.Add(new(int.Parse(Text(1), CultureInfo.InvariantCulture), Text(2), Text(3), (int)reader.GetInt64(5), reader.GetInt64(6))); break;
+                default:
+                    figures = figures with { Version = Text(1) };
+                    asOf = DateTimeOffset.Parse(Text(2), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+                    now = DateTimeOffset.Parse(Text(3), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+                    break;
+            }
+        }
+        figures.Months.Sort((a, b) => string.CompareOrdinal(a.Month, b.Month));
+        figures.Lists.Sort((a, b) => a.Year != b.Year ? a.Year.CompareTo(b.Year) : string.CompareOrdinal(a.ListKind, b.ListKind));
+        return (figures, asOf, now);
     }
 
     public async Task<ReadModelStatus> ReadModelAsync(CancellationToken cancellationToken)
