@@ -71,6 +71,20 @@ public sealed class PlatformFixture : PlatformProcesses
         return id;
     }
 
+    /// <summary>Waits until the read model holds every change written so far (its lag, as the API reports it, is 0).</summary>
+    public async Task WaitForReadModelCaughtUpAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var status = await SendAsync(HttpMethod.Get, "/api/v1/stats/read-model");
+            Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+            if ((await status.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("currentLagMs").GetDouble() == 0) return;
+            Assert.True(DateTime.UtcNow < deadline, "the read model caught up");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>The read model is eventually consistent: waits until it holds these listings at these versions.</summary>
     public async Task WaitForReadModelAsync(IReadOnlyDictionary<string, int> versions, TimeSpan? timeout = null)
     {

@@ -88,8 +88,7 @@ public sealed class RegistryApiTests(PlatformFixture platform)
     public async Task Bad_filters_are_a_400_problem(string path, string field)
     {
         using var response = await platform.SendAsync(HttpMethod.Get, path, key: null);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        await ListingApiTests.AssertProblem(response, HttpStatusCode.BadRequest, path);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _));
     }
 }

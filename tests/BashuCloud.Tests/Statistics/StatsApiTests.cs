@@ -120,23 +120,14 @@ public sealed class StatsApiTests(PlatformFixture platform)
     public async Task Unknown_filter_values_are_a_400_problem_never_a_500(string path, string field)
     {
         using var response = await platform.SendAsync(HttpMethod.Get, path);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        await ListingApiTests.AssertProblem(response, HttpStatusCode.BadRequest, path);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _));
     }
 
     /// <summary>The joint statistics once the read model holds every change written so far.</summary>
     private async Task<JsonElement> CaughtUpJointAsync(string query)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            using var status = await platform.SendAsync(HttpMethod.Get, "/api/v1/stats/read-model");
-            Assert.Equal(HttpStatusCode.OK, status.StatusCode);
-            if ((await status.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("currentLagMs").GetDouble() == 0) break;
-            Assert.True(DateTime.UtcNow < deadline, "the read model caught up");
-            await Task.Delay(100);
-        }
+        await platform.WaitForReadModelCaughtUpAsync();
         using var response = await platform.SendAsync(HttpMethod.Get, "/api/v1/stats/joint" + query);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
