@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using BashuCloud.Api.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -33,25 +34,34 @@ public sealed class StatisticsQueries(NpgsqlDataSource database, IOptions<ApiSet
         , version AS (SELECT (SELECT tx::text || '/' || seq FROM cp) || '/' || coalesce((SELECT max(id) FROM academic_entry), 0) AS v)
         """;
 
-    /// <summary>The figures last read, kept while their version holds: a request then costs one small lookup.</summary>
+    /// <summary>
+    /// The figures last read, kept while their version holds. The version is looked up at most every 100 ms, so most
+    /// requests cost no database round trip; the as-of time is then that of the last look.
+    /// </summary>
     private sealed record Figures(string Version, List<ListingCell> Cells, List<MonthCell> Months, List<UserCell> Users, List<AcademicListCount> Lists);
 
     private Figures? _figures;
 
+    /// <summary>The last look at the version; its as-of time stays true (every change before it is counted) while it is reused.</summary>
+    private sealed record Look(string Version, DateTimeOffset AsOf, DateTimeOffset Now, long At);
+
+    // As long as the projection's own poll interval: figures then lag the change log by no more than the read model does.
+    private static readonly TimeSpan LookFor = TimeSpan.FromMilliseconds(100);
+
+    private Look? _look;
+
     public async Task<JointStatistics> JointAsync(StatisticsFilter filter, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand(Position + Version + "SELECT (SELECT v FROM version), (SELECT at FROM as_of), now()");
-        command.Parameters.Add(new() { Value = settings.Value.ServiceId });
-        string version;
-        DateTimeOffset asOf, now;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            await reader.ReadAsync(cancellationToken);
-            (version, asOf, now) = (reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2));
-        }
+        var look = _look;
+        if (look is null || Stopwatch.GetElapsedTime(look.At) > LookFor) _look = look = await LookAsync(cancellationToken);
+        var (version, asOf, now) = (look.Version, look.AsOf, look.Now);
         var figures = _figures;
-        if (figures?.Version != version) (figures, asOf, now) = await ReadFiguresAsync(cancellationToken);
-        _figures = figures;
+        if (figures?.Version != version)
+        {
+            (figures, asOf, now) = await ReadFiguresAsync(cancellationToken);
+            _figures = figures;
+            _look = new Look(figures.Version, asOf, now, Stopwatch.GetTimestamp());
+        }
 
         var cells = figures.Cells.Where(c => filter.Admits(c.Region, c.Kind, c.Status, c.Field)).ToList();
         var months = figures.Months.Where(m => filter is { Status: null, Field: null } && filter.Admits(m.Region, m.Kind)).ToList();
@@ -62,6 +72,15 @@ public sealed class StatisticsQueries(NpgsqlDataSource database, IOptions<ApiSet
             new UserStatistics(asOf, users.Sum(u => u.Count), Totals(users.Select(u => (u.Role, u.Count))), users),
             new AcademicStatistics(now, figures.Lists),
             new PendingStatistics(PendingNote));
+    }
+
+    private async Task<Look> LookAsync(CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(Position + Version + "SELECT (SELECT v FROM version), (SELECT at FROM as_of), now()");
+        command.Parameters.Add(new() { Value = settings.Value.ServiceId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new Look(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2), Stopwatch.GetTimestamp());
     }
 
     /// <summary>Every figure, its version and its as-of time from one statement, so one snapshot.</summary>
