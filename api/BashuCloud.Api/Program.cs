@@ -4,6 +4,8 @@ using BashuCloud.Api.Infrastructure;
 using BashuCloud.Api.Listings;
 using BashuCloud.Api.Partners;
 using BashuCloud.Api.Platforms;
+using BashuCloud.Api.Registry;
+using BashuCloud.Api.Statistics;
 using BashuCloud.Api.Users;
 using BashuCloud.Api.Webhooks;
 
@@ -17,6 +19,8 @@ builder.AddChangeFeed();
 builder.AddSyncBatches();
 builder.AddWebhooks();
 builder.AddHousekeeping();
+builder.AddStatistics();
+builder.AddRegistry();
 builder.AddBashuErrors();
 builder.AddApiKeyAuthentication();
 builder.AddBashuOpenApi();
@@ -38,6 +42,8 @@ app.MapPartnerListingEndpoints();
 app.MapSyncBatchEndpoints();
 app.MapChangeEndpoints();
 app.MapWebhookEndpoints();
+app.MapStatisticsEndpoints();
+app.MapRegistryEndpoints();
 await app.RunAsync();
 
 /// <summary>The API's entry point; public so tests can refer to its assembly.</summary>

@@ -90,6 +90,14 @@ public static partial class Benchmark
             sync = await SyncBenchmark.RunAsync(http, key, settings.Import);
         }
 
+        StatsBenchmark.Result? stats = null;
+        if (settings.Only is "all" or "stats")
+        {
+            await ReadModelCaughtUpAsync(settings);
+            var key = Environment.GetEnvironmentVariable("BASHU_ADMIN_KEY") ?? throw new InvalidOperationException("BASHU_ADMIN_KEY is not set (./bashu bench sets it).");
+            stats = await StatsBenchmark.RunAsync(settings, http, key, write);
+        }
+
         // Last: it kills and restarts the Chongqing silo.
         FailoverBenchmark.Result? failover = null;
         if (settings.Only is "all" or "failover")
@@ -100,7 +108,7 @@ public static partial class Benchmark
         }
 
         if (settings.Only != "all") return 0;
-        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes!, lag, read!, constant!, sync!, failover!, [("pgbench ceiling", ceilingCpu!, ceiling * settings.Seconds), ("grain writes", writesCpu!, writes!.Operations), ("HTTP reads and constant", readsCpu!, read!.Operations + constant!.Operations)]));
+        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes!, lag, read!, constant!, sync!, stats!, failover!, [("pgbench ceiling", ceilingCpu!, ceiling * settings.Seconds), ("grain writes", writesCpu!, writes!.Operations), ("HTTP reads and constant", readsCpu!, read!.Operations + constant!.Operations)]));
         Console.WriteLine($"wrote {settings.Output}");
         return 0;
     }
@@ -108,7 +116,7 @@ public static partial class Benchmark
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>Waits until the read model has projected the whole change log; returns how far behind it was.</summary>
-    private static async Task<(long Behind, double Seconds)> ReadModelCaughtUpAsync(BenchSettings settings)
+    internal static async Task<(long Behind, double Seconds)> ReadModelCaughtUpAsync(BenchSettings settings)
     {
         await using var db = NpgsqlDataSource.Create(settings.Database);
         await using var command = db.CreateCommand("""
@@ -215,7 +223,7 @@ public static partial class Benchmark
 
     private static string Report(
         BenchSettings settings, double ceiling, Measurement writes, (long Behind, double Seconds) lag, Measurement read, Measurement constant,
-        SyncBenchmark.Result sync, FailoverBenchmark.Result failover, (string Phase, CpuUsage Cpu, double Operations)[] cpu)
+        SyncBenchmark.Result sync, StatsBenchmark.Result stats, FailoverBenchmark.Result failover, (string Phase, CpuUsage Cpu, double Operations)[] cpu)
     {
         var writeRatio = writes.PerSecond / ceiling;
         var readRatio = read.PerSecond / constant.PerSecond;
@@ -256,6 +264,8 @@ public static partial class Benchmark
         text.AppendLine($"| change feed read, second (warm) | {sync.FeedPerSecond:F0} entries/s ({sync.FeedEntries:N0} in {sync.FeedSeconds:F1} s; first read {sync.FirstFeedPerSecond:F0}/s) | first read | {sync.FeedPerSecond / sync.FirstFeedPerSecond:F2} | ≥ 20,000 changes/s | {(sync.FeedPerSecond >= 20000 ? "met" : "not met")} |");
         text.AppendLine();
         text.AppendLine("Unexpected successes in the authorization matrix (every endpoint × ten kinds of caller): 0, asserted by `tests/.../Api/AuthorizationMatrixTests.cs` in every `./bashu test` run rather than measured here.");
+        text.AppendLine();
+        text.Append(StatsBenchmark.Section(stats));
         text.AppendLine();
         text.AppendLine("## Issue #3: a region dies under load");
         text.AppendLine();

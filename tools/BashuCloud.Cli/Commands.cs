@@ -1,4 +1,5 @@
 using BashuCloud.Cli.Mirror;
+using BashuCloud.Projections;
 using BashuCloud.Schema;
 using BashuCloud.Seeds;
 using Npgsql;
@@ -12,8 +13,9 @@ public static class Commands
         用法 (usage): BashuCloud.Cli <command>
           migrate               应用数据库结构 (apply the schema in deploy/sql)
           seed --data <dir>     载入种子数据 (load the seed data through the cluster)
+          rebuild-read-model    不停机重建读模型 (rebuild the read model from grain state while the platform runs)
         {{MirrorOptions.Usage}}
-        migrate 与 seed 的连接串取自 BASHU_DB 或 ConnectionStrings__Bashu (migrate and seed: the connection string comes from BASHU_DB or ConnectionStrings__Bashu)
+        migrate、seed 与 rebuild-read-model 的连接串取自 BASHU_DB 或 ConnectionStrings__Bashu (migrate, seed and rebuild-read-model: the connection string comes from BASHU_DB or ConnectionStrings__Bashu)
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -28,6 +30,8 @@ public static class Commands
                     return 0;
                 case "seed":
                     return await SeedAsync(Option(args, "--data") ?? "seeds/data");
+                case "rebuild-read-model":
+                    return await RebuildReadModelAsync();
                 case "mirror":
                     return await MirrorCommand.RunAsync(args[1..]);
                 default:
@@ -53,7 +57,7 @@ public static class Commands
             client.Configure<ClusterOptions>(cluster =>
             {
                 cluster.ClusterId = Environment.GetEnvironmentVariable("Bashu__ClusterId") ?? "bashu";
-                cluster.ServiceId = Environment.GetEnvironmentVariable("Bashu__ServiceId") ?? "bashucloud";
+                cluster.ServiceId = ServiceId();
             });
             client.UseAdoNetClustering(o =>
             {
@@ -73,6 +77,17 @@ public static class Commands
             + $"推进状态 {report.ListingsAdvanced}，已存在 {report.Existing} (created platforms/users/listings, advanced, existing)");
         return 0;
     }
+
+    private static async Task<int> RebuildReadModelAsync()
+    {
+        await using var database = NpgsqlDataSource.Create(ConnectionString());
+        Console.WriteLine("重建读模型：新表在旁填充，追上变更日志后一次切换 (rebuilding beside the live read model, then one swap)");
+        await new ReadModelRebuild(database, ServiceId(), Console.Out).RunAsync();
+        Console.WriteLine("读模型已切换为重建结果 (the rebuilt read model is live)");
+        return 0;
+    }
+
+    private static string ServiceId() => Environment.GetEnvironmentVariable("Bashu__ServiceId") ?? "bashucloud";
 
     private static string ConnectionString() =>
         Environment.GetEnvironmentVariable("BASHU_DB") is { Length: > 0 } db ? db

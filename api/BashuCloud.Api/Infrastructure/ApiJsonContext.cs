@@ -3,6 +3,7 @@ using BashuCloud.Api.Changes;
 using BashuCloud.Api.Listings;
 using BashuCloud.Listings;
 using BashuCloud.Api.Platforms;
+using BashuCloud.Api.Statistics;
 using BashuCloud.Api.Users;
 
 namespace BashuCloud.Api.Infrastructure;
@@ -15,4 +16,6 @@ namespace BashuCloud.Api.Infrastructure;
 [JsonSerializable(typeof(UserResponse))]
 [JsonSerializable(typeof(PlatformResponse))]
 [JsonSerializable(typeof(IReadOnlyList<PlatformResponse>))]
+[JsonSerializable(typeof(JointStatistics))]
+[JsonSerializable(typeof(ReadModelStatus))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,13 +1,14 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using BashuCloud.Api.Statistics;
 using Npgsql;
 
 namespace BashuCloud.Api.Infrastructure;
 
 /// <summary>
 /// /health/live: the process answers. /health/ready: the database answers and at least one silo is active;
-/// the answer lists the active silos by region so an operator sees which region is up.
+/// the answer lists the active silos by region so an operator sees which region is up, and the read model's lag.
 /// </summary>
 public static class Health
 {
@@ -17,7 +18,8 @@ public static class Health
     {
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseCheck>("database", tags: ["ready"])
-            .AddCheck<ClusterCheck>("cluster", tags: ["ready"]);
+            .AddCheck<ClusterCheck>("cluster", tags: ["ready"])
+            .AddCheck<ReadModelCheck>("readModel", tags: ["ready"]);
         return builder;
     }
 
@@ -71,6 +73,36 @@ public static class Health
             catch (Exception exception) when (exception is OrleansException or TimeoutException or InvalidOperationException or SiloUnavailableException)
             {
                 return HealthCheckResult.Unhealthy("集群不可用 (the cluster does not answer)", exception);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The read model's lag in the readiness data. A read model far behind still answers (reads are only older),
+    /// so it makes the process Degraded, which keeps it in service, never Unhealthy.
+    /// </summary>
+    private sealed class ReadModelCheck(StatisticsQueries statistics) : IHealthCheck
+    {
+        private static readonly TimeSpan FarBehind = TimeSpan.FromSeconds(60);
+
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var status = await statistics.ReadModelAsync(cancellationToken).WaitAsync(Timeout, cancellationToken);
+                var data = new Dictionary<string, object>
+                {
+                    ["asOf"] = status.AsOf,
+                    ["currentLagMs"] = Math.Round(status.CurrentLagMs),
+                    ["recentP99Ms"] = (object?)status.Recent.P99Ms ?? 0,
+                };
+                return status.CurrentLagMs < FarBehind.TotalMilliseconds
+                    ? HealthCheckResult.Healthy("读模型已跟上 (read model keeping up)", data)
+                    : HealthCheckResult.Degraded("读模型落后 (read model behind the change log)", data: data);
+            }
+            catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                return HealthCheckResult.Unhealthy("无法读取读模型延迟 (cannot read the read model's lag)", exception);
             }
         }
     }

@@ -19,7 +19,7 @@ internal sealed partial class ChangeLogProjector(
     IOptions<ClusterOptions> cluster,
     ILogger<ChangeLogProjector> logger) : BackgroundService
 {
-    private const string CheckpointName = "read_model";
+    internal const string CheckpointName = "read_model";
     // An arbitrary constant that no other part of BashuCloud uses as an advisory lock key.
     private const long LockKey = 0x6261_7368_7570_726A;
 
@@ -73,7 +73,7 @@ internal sealed partial class ChangeLogProjector(
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var checkpoint = await ReadCheckpointAsync(connection, cancellationToken);
-        var changes = await ReadChangesAsync(connection, checkpoint, cancellationToken);
+        var changes = await ReadChangesAsync(connection, cluster.Value.ServiceId, checkpoint, options.Value.BatchSize, cancellationToken: cancellationToken);
         if (changes.Count == 0) return 0;
 
         var batch = new NpgsqlBatch(connection);
@@ -92,12 +92,30 @@ internal sealed partial class ChangeLogProjector(
         save.Parameters.Add(new() { Value = last.Tx });
         save.Parameters.Add(new() { Value = last.Seq });
         batch.BatchCommands.Add(save);
+        batch.BatchCommands.Add(RecordLag(changes));
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return changes.Count;
     }
 
-    private static async Task<(string Tx, long Seq)> ReadCheckpointAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Each change's lag: from its writing transaction to this batch's last statement (the commit follows at once),
+    /// both on the database's clock. Old samples go as new ones come, so the table stays minutes long.
+    /// </summary>
+    private static NpgsqlBatchCommand RecordLag(List<Change> changes)
+    {
+        var command = new NpgsqlBatchCommand("""
+            WITH gone AS (DELETE FROM projection_lag WHERE projected_at < now() - interval '10 minutes')
+            INSERT INTO projection_lag (projected_at, lag_ms)
+            SELECT clock_timestamp(),
+                   ARRAY(SELECT greatest(0, round(extract(epoch FROM clock_timestamp() - r) * 1000))::integer FROM unnest($1::timestamptz[]) r)
+            """);
+        command.Parameters.Add(new() { Value = changes.Select(c => c.RecordedAt).ToArray() });
+        return command;
+    }
+
+    /// <summary>The position of the last change in the read model, locked: one writer of the read model at a time.</summary>
+    internal static async Task<(string Tx, long Seq)> ReadCheckpointAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             "SELECT tx::text, seq FROM projection_checkpoint WHERE name = $1 FOR UPDATE", connection);
@@ -106,27 +124,34 @@ internal sealed partial class ChangeLogProjector(
         return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetInt64(1)) : ("0", 0);
     }
 
-    private async Task<List<Change>> ReadChangesAsync(NpgsqlConnection connection, (string Tx, long Seq) after, CancellationToken cancellationToken)
+    /// <summary>The next changes after a position (up to another one, when given), in the log's total order.</summary>
+    internal static async Task<List<Change>> ReadChangesAsync(
+        NpgsqlConnection connection, string serviceId, (string Tx, long Seq) after, int limit, (string Tx, long Seq)? upTo = null,
+        CancellationToken cancellationToken = default)
     {
         // Only changes of finished transactions (below the snapshot's xmin): nothing can still appear before them.
         await using var command = new NpgsqlCommand("""
-            SELECT c.tx::text, c.seq, c.state_name, c.grain_key, c.deleted
+            SELECT c.tx::text, c.seq, c.state_name, c.grain_key, c.deleted, c.recorded_at
               FROM change_log c
              WHERE c.service_id = $1
                AND (c.tx, c.seq) > ($2::xid8, $3)
+               AND ($5::text IS NULL OR (c.tx, c.seq) <= ($5::xid8, $6))
                AND c.tx < pg_snapshot_xmin(pg_current_snapshot())
              ORDER BY c.tx, c.seq
              LIMIT $4
             """, connection);
-        command.Parameters.Add(new() { Value = cluster.Value.ServiceId });
+        command.Parameters.Add(new() { Value = serviceId });
         command.Parameters.Add(new() { Value = after.Tx });
         command.Parameters.Add(new() { Value = after.Seq });
-        command.Parameters.Add(new() { Value = options.Value.BatchSize });
+        command.Parameters.Add(new() { Value = limit });
+        command.Parameters.Add(new() { Value = (object?)upTo?.Tx ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = upTo?.Seq ?? 0L });
         var changes = new List<Change>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            changes.Add(new Change(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4)));
+            changes.Add(new Change(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4),
+                reader.GetFieldValue<DateTime>(5)));
         }
         return changes;
     }
@@ -142,4 +167,4 @@ internal sealed partial class ChangeLogProjector(
 }
 
 /// <summary>One change-log row: which entity changed (and whether its state was cleared), at which position of the log.</summary>
-internal sealed record Change(string Tx, long Seq, string StateName, string Key, bool Deleted);
+internal sealed record Change(string Tx, long Seq, string StateName, string Key, bool Deleted, DateTime RecordedAt);

@@ -63,24 +63,41 @@ internal static class ReadModelRows
             """),
     };
 
-    /// <summary>The statements that bring the read model up to date with these entities' stored state.</summary>
-    public static IEnumerable<NpgsqlBatchCommand> For(string serviceId, IEnumerable<Change> changes)
+    /// <summary>The read-model tables, in the order a rebuild swaps them.</summary>
+    public static IReadOnlyList<string> Tables { get; } = [.. Projections.Values.Select(p => p.Table)];
+
+    /// <summary>The entity (grain state name) whose rows <paramref name="table"/> holds.</summary>
+    public static string EntityOf(string table) => Projections.Single(p => p.Value.Table == table).Key;
+
+    /// <summary>
+    /// The statements that bring the read model up to date with these entities' stored state. A rebuild passes
+    /// a <paramref name="suffix"/> to write its fresh tables (rm_listing_next…) instead of the live ones.
+    /// </summary>
+    public static IEnumerable<NpgsqlBatchCommand> For(string serviceId, IEnumerable<Change> changes, string suffix = "")
     {
         foreach (var entities in changes.GroupBy(c => c.StateName))
         {
             if (!Projections.TryGetValue(entities.Key, out var projection)) continue;
-            var keys = entities.Select(c => c.Key).Distinct().ToArray();
-            yield return Command(projection.Upsert, serviceId, keys);
+            yield return Upsert(serviceId, entities.Key, [.. entities.Select(c => c.Key).Distinct()], suffix);
             // Only an entity with a tombstone in this batch can have left; the others need no look.
             var cleared = entities.Where(c => c.Deleted).Select(c => c.Key).Distinct().ToArray();
             if (cleared.Length == 0) continue;
             yield return Command($"""
-                DELETE FROM {projection.Table} r
+                DELETE FROM {projection.Table}{suffix} r
                  WHERE r.id = ANY($2)
                    AND NOT EXISTS (SELECT 1 FROM grain_state s WHERE s.service_id = $1 AND s.state_name = '{entities.Key}'
                                       AND s.grain_key = r.id AND s.payload IS NOT NULL)
                 """, serviceId, cleared);
         }
+    }
+
+    /// <summary>Upserts the rows of these entities (of one kind) from their stored state.</summary>
+    public static NpgsqlBatchCommand Upsert(string serviceId, string entity, string[] keys, string suffix = "")
+    {
+        var projection = Projections[entity];
+        var sql = suffix.Length == 0 ? projection.Upsert
+            : projection.Upsert.Replace($"INSERT INTO {projection.Table} AS r", $"INSERT INTO {projection.Table}{suffix} AS r", StringComparison.Ordinal);
+        return Command(sql, serviceId, keys);
     }
 
     private static NpgsqlBatchCommand Command(string sql, string serviceId, string[] keys)

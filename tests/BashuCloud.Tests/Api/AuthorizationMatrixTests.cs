@@ -62,6 +62,16 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
             [401, 401, 403, 403, 200, 403, 200, 200, 403, 403]),
         new("POST /api/v1/platforms/{id}/webhooks/{subscriptionId}/deliveries/{deliveryId}/redeliver", f => Path($"/api/v1/platforms/kczg/webhooks/{f.Subscription}/deliveries/{f.Delivery}/redeliver"),
             [401, 401, 403, 403, 202, 403, 202, 202, 403, 403]),
+        new("GET /api/v1/stats/joint", _ => Path("/api/v1/stats/joint"), [401, 401, 200, 200, 200, 200, 200, 403, 403, 403]),
+        new("GET /api/v1/stats/joint.csv", _ => Path("/api/v1/stats/joint.csv"), [401, 401, 200, 200, 200, 200, 200, 403, 403, 403]),
+        new("GET /api/v1/stats/read-model", _ => Path("/api/v1/stats/read-model"), [401, 401, 200, 200, 200, 200, 200, 403, 403, 403]),
+        new("GET /api/v1/registry/lists", _ => Path("/api/v1/registry/lists?year=2020"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        new("GET /api/v1/registry/societies", _ => Path("/api/v1/registry/societies?year=2020"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        new("GET /api/v1/registry/activities", _ => Path("/api/v1/registry/activities?region=sichuan"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        new("GET /api/v1/registry/papers", _ => Path("/api/v1/registry/papers?limit=5"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        new("POST /api/v1/registry/societies", _ => Body("/api/v1/registry/societies", Fixtures.Member()), [401, 401, 403, 403, 201, 403, 201, 403, 403, 403]),
+        new("POST /api/v1/registry/activities", _ => Body("/api/v1/registry/activities", Fixtures.Member()), [401, 401, 403, 403, 201, 403, 201, 403, 403, 403]),
+        new("POST /api/v1/registry/papers", _ => Body("/api/v1/registry/papers", Fixtures.Member()), [401, 401, 403, 403, 201, 403, 201, 403, 403, 403]),
         new("GET /health/live", _ => Path("/health/live"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
         new("GET /health/ready", _ => Path("/health/ready"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
     ];
@@ -184,6 +194,9 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         }
 
         public string? KeyOf(Who who) => keys[who];
+
+        /// <summary>A new member of a Sichuan 2020 list, a fresh name each time (a name appears once on a list).</summary>
+        public static object Member() => new { year = 2020, region = "sichuan", name = $"矩阵成员 {Guid.NewGuid():N}" };
 
         /// <summary>A draft of the Sichuan researcher (the owner) on Sichuan's platform.</summary>
         public Task<(string Id, string ETag)> DraftAsync() => platform.CreateListingAsync(Samples.Draft(Region.Sichuan));

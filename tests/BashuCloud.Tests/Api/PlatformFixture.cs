@@ -3,7 +3,10 @@ using BashuCloud.Users;
 
 namespace BashuCloud.Tests.Api;
 
-/// <summary>The running platform with its platforms registered and one administrator and one researcher per region.</summary>
+/// <summary>
+/// The running platform with its platforms registered, one administrator and one researcher per region, and the
+/// seed's yearly academic lists (they are written directly, not through the cluster).
+/// </summary>
 public sealed class PlatformFixture : PlatformProcesses
 {
     public Dictionary<Region, string> AdministratorKeys { get; } = [];
@@ -26,6 +29,7 @@ public sealed class PlatformFixture : PlatformProcesses
             AdministratorKeys[region] = (await RegisterAsync($"{region.DisplayName()}管理员", UserRole.Administrator, region)).Key;
             Researchers[region] = await RegisterAsync($"{region.DisplayName()}研究员", UserRole.Researcher, region);
         }
+        await Seeds.SeedLoader.LoadAcademicListsAsync(Database.DataSource, Seeds.SeedData.Load(Repository.SeedData));
     }
 
     public async Task<(string Id, string Key)> RegisterAsync(string name, UserRole role, Region region, string key = AdminKey)
@@ -65,6 +69,20 @@ public sealed class PlatformFixture : PlatformProcesses
         using (var submitted = await SendAsync(HttpMethod.Post, $"/api/v1/listings/{id}/submit", key: Researchers[region].Key)) Assert.Equal(HttpStatusCode.OK, submitted.StatusCode);
         using (var approved = await SendAsync(HttpMethod.Post, $"/api/v1/listings/{id}/approve", key: AdministratorKeys[region])) Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
         return id;
+    }
+
+    /// <summary>Waits until the read model holds every change written so far (its lag, as the API reports it, is 0).</summary>
+    public async Task WaitForReadModelCaughtUpAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var status = await SendAsync(HttpMethod.Get, "/api/v1/stats/read-model");
+            Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+            if ((await status.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("currentLagMs").GetDouble() == 0) return;
+            Assert.True(DateTime.UtcNow < deadline, "the read model caught up");
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>The read model is eventually consistent: waits until it holds these listings at these versions.</summary>
