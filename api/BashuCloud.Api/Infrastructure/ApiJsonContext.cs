@@ -3,6 +3,7 @@ using BashuCloud.Api.Changes;
 using BashuCloud.Api.Listings;
 using BashuCloud.Listings;
 using BashuCloud.Api.Platforms;
+using BashuCloud.Api.Search;
 using BashuCloud.Api.Users;
 
 namespace BashuCloud.Api.Infrastructure;
@@ -12,6 +13,8 @@ namespace BashuCloud.Api.Infrastructure;
 [JsonSerializable(typeof(ListingView))]
 [JsonSerializable(typeof(ChangePage))]
 [JsonSerializable(typeof(Page<ListingSummary>))]
+[JsonSerializable(typeof(Page<SearchHit>))]
+[JsonSerializable(typeof(MatchList))]
 [JsonSerializable(typeof(UserResponse))]
 [JsonSerializable(typeof(PlatformResponse))]
 [JsonSerializable(typeof(IReadOnlyList<PlatformResponse>))]
