@@ -90,6 +90,9 @@ public static partial class Benchmark
             sync = await SyncBenchmark.RunAsync(http, key, settings.Import);
         }
 
+        SearchBenchmark.Result? search = null;
+        if (settings.Only is "all" or "search") search = await SearchBenchmark.RunAsync(http, settings.Database, settings.SearchListings);
+
         // Last: it kills and restarts the Chongqing silo.
         FailoverBenchmark.Result? failover = null;
         if (settings.Only is "all" or "failover")
@@ -100,7 +103,7 @@ public static partial class Benchmark
         }
 
         if (settings.Only != "all") return 0;
-        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes!, lag, read!, constant!, sync!, failover!, [("pgbench ceiling", ceilingCpu!, ceiling * settings.Seconds), ("grain writes", writesCpu!, writes!.Operations), ("HTTP reads and constant", readsCpu!, read!.Operations + constant!.Operations)]));
+        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes!, lag, read!, constant!, sync!, search!, failover!, [("pgbench ceiling", ceilingCpu!, ceiling * settings.Seconds), ("grain writes", writesCpu!, writes!.Operations), ("HTTP reads and constant", readsCpu!, read!.Operations + constant!.Operations)]));
         Console.WriteLine($"wrote {settings.Output}");
         return 0;
     }
@@ -215,7 +218,7 @@ public static partial class Benchmark
 
     private static string Report(
         BenchSettings settings, double ceiling, Measurement writes, (long Behind, double Seconds) lag, Measurement read, Measurement constant,
-        SyncBenchmark.Result sync, FailoverBenchmark.Result failover, (string Phase, CpuUsage Cpu, double Operations)[] cpu)
+        SyncBenchmark.Result sync, SearchBenchmark.Result search, FailoverBenchmark.Result failover, (string Phase, CpuUsage Cpu, double Operations)[] cpu)
     {
         var writeRatio = writes.PerSecond / ceiling;
         var readRatio = read.PerSecond / constant.PerSecond;
@@ -257,6 +260,7 @@ public static partial class Benchmark
         text.AppendLine();
         text.AppendLine("Unexpected successes in the authorization matrix (every endpoint × ten kinds of caller): 0, asserted by `tests/.../Api/AuthorizationMatrixTests.cs` in every `./bashu test` run rather than measured here.");
         text.AppendLine();
+        SearchBenchmark.Report(text, search);
         text.AppendLine("## Issue #3: a region dies under load");
         text.AppendLine();
         text.AppendLine($"Under a mixed load of edits and reads through the API (8 callers, 40 listings, half in each region), the Chongqing silo is killed with SIGKILL and started again, {failover.Rounds.Count} times. Recovery: from the kill until every listing has taken an edit sent after the kill. Home: from the restart until every Chongqing listing is active on the Chongqing silo again.");
