@@ -31,6 +31,8 @@ public sealed class ListingSearch(NpgsqlDataSource database, int window = Listin
     /// <summary>How many of the newest public listings a scope looks through before it asks the gram index.</summary>
     public const int DefaultWindow = 2000;
 
+    private const int WiderWindow = 10;
+
     private const string Public = "status IN ('Published', 'Negotiating', 'Traded', 'Expired')";
     private const string Newest = "split_part(id, '-', 2) DESC, id DESC";
     private const string After = "($2::text IS NULL OR (split_part(id, '-', 2), id) < (split_part($2, '-', 2), $2))";
@@ -61,24 +63,20 @@ public sealed class ListingSearch(NpgsqlDataSource database, int window = Listin
     }
 
     /// <summary>
-    /// The next hits of one scope, newest first: from the newest public listings when they hold enough (or are all
-    /// there is), otherwise from the scope's gram index.
+    /// The next hits of one scope, newest first: from the newest public listings when they hold enough, otherwise
+    /// from the scope's gram index (which also answers, cheaply, a table smaller than the window).
     /// </summary>
     public async Task<IReadOnlyList<string>> FindAsync(
         string query, SearchScope scope, SearchFilter filter, string? afterId, int count, CancellationToken cancellationToken)
     {
         var hit = HitPredicate(scope);
-        await using (var newest = Command($"""
-            WITH w AS (SELECT id, kind, region, field, status, trl, title, summary, keywords FROM rm_listing
-                        WHERE {Public} AND {After} ORDER BY {Newest} LIMIT {window})
-            SELECT (SELECT count(*) FROM w)::integer,
-                   ARRAY(SELECT id FROM w WHERE {Filters} AND {hit} ORDER BY {Newest} LIMIT $8)
-            """, query, filter, afterId, count))
-        await using (var reader = await newest.ExecuteReaderAsync(cancellationToken))
+        // A term with some hits in the window but not a page's worth is in the band where the gram index would
+        // hand over thousands of candidates: a ten times larger window is cheaper, when it promises to be enough.
+        foreach (var rows in new[] { window, window * WiderWindow })
         {
-            await reader.ReadAsync(cancellationToken);
-            var ids = reader.GetFieldValue<string[]>(1);
-            if (ids.Length == count || reader.GetInt32(0) < window) return ids;
+            var ids = await WindowAsync(query, hit, filter, afterId, count, rows, cancellationToken);
+            if (ids.Length == count) return ids;
+            if (ids.Length * WiderWindow < count) break;
         }
         // The term is rare among the newest listings, so its gram index holds few candidates: take them all
         // (MATERIALIZED keeps the planner from walking the newest-first index instead), then check each.
@@ -88,6 +86,22 @@ public sealed class ListingSearch(NpgsqlDataSource database, int window = Listin
             SELECT ARRAY(SELECT id FROM c WHERE {Public} AND {After} AND {Filters} AND {hit} ORDER BY {Newest} LIMIT $8)
             """, query, filter, afterId, count);
         return (string[])(await indexed.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>The next hits among the newest <paramref name="rows"/> public listings after the cursor.</summary>
+    private async Task<string[]> WindowAsync(
+        string query, string hit, SearchFilter filter, string? afterId, int count, int rows, CancellationToken cancellationToken)
+    {
+        // The window is a subquery, not a CTE, and orders by a column it returns: its newest-first order then
+        // carries through, so the outer LIMIT stops reading as soon as it has its hits (a common term: after a few
+        // dozen rows) with no sort.
+        await using var newest = Command($"""
+            SELECT ARRAY(SELECT id FROM (SELECT split_part(id, '-', 2) AS at, id, kind, region, field, status, trl, title,
+                                                 summary, keywords FROM rm_listing
+                                          WHERE {Public} AND {After} ORDER BY {Newest} LIMIT {rows}) w
+                          WHERE {Filters} AND {hit} ORDER BY at DESC, id DESC LIMIT $8)
+            """, query, filter, afterId, count);
+        return (string[])(await newest.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static string HitPredicate(SearchScope scope) => scope switch
