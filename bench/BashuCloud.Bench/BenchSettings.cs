@@ -1,6 +1,6 @@
 namespace BashuCloud.Bench;
 
-public sealed record BenchSettings(string ApiUrl, string Database, string ClusterId, int Seconds, int Concurrency, int Listings, string Output, string Command, string Only, int Import)
+public sealed record BenchSettings(string ApiUrl, string Database, string ClusterId, int Seconds, int Concurrency, int Listings, string Output, string Command, string Only, int Import, int SearchListings)
 {
     public static BenchSettings FromArgs(string[] args)
     {
@@ -19,6 +19,7 @@ public sealed record BenchSettings(string ApiUrl, string Database, string Cluste
             Option("--out", "docs/benchmarks.md"),
             Option("--command", "./bashu bench"),
             Option("--only", "all"),
-            int.Parse(Option("--import", "100000")));
+            int.Parse(Option("--import", "100000")),
+            int.Parse(Option("--search-listings", "1000000")));
     }
 }

@@ -98,6 +98,9 @@ public static partial class Benchmark
             stats = await StatsBenchmark.RunAsync(settings, http, key, write);
         }
 
+        SearchBenchmark.Result? search = null;
+        if (settings.Only is "all" or "search") search = await SearchBenchmark.RunAsync(http, settings.Database, settings.SearchListings);
+
         // Last: it kills and restarts the Chongqing silo.
         FailoverBenchmark.Result? failover = null;
         if (settings.Only is "all" or "failover")
@@ -108,7 +111,7 @@ public static partial class Benchmark
         }
 
         if (settings.Only != "all") return 0;
-        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes!, lag, read!, constant!, sync!, stats!, failover!, [("pgbench ceiling", ceilingCpu!, ceiling * settings.Seconds), ("grain writes", writesCpu!, writes!.Operations), ("HTTP reads and constant", readsCpu!, read!.Operations + constant!.Operations)]));
+        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes!, lag, read!, constant!, sync!, stats!, search!, failover!, [("pgbench ceiling", ceilingCpu!, ceiling * settings.Seconds), ("grain writes", writesCpu!, writes!.Operations), ("HTTP reads and constant", readsCpu!, read!.Operations + constant!.Operations)]));
         Console.WriteLine($"wrote {settings.Output}");
         return 0;
     }
@@ -223,7 +226,7 @@ public static partial class Benchmark
 
     private static string Report(
         BenchSettings settings, double ceiling, Measurement writes, (long Behind, double Seconds) lag, Measurement read, Measurement constant,
-        SyncBenchmark.Result sync, StatsBenchmark.Result stats, FailoverBenchmark.Result failover, (string Phase, CpuUsage Cpu, double Operations)[] cpu)
+        SyncBenchmark.Result sync, StatsBenchmark.Result stats, SearchBenchmark.Result search, FailoverBenchmark.Result failover, (string Phase, CpuUsage Cpu, double Operations)[] cpu)
     {
         var writeRatio = writes.PerSecond / ceiling;
         var readRatio = read.PerSecond / constant.PerSecond;
@@ -267,6 +270,7 @@ public static partial class Benchmark
         text.AppendLine();
         text.Append(StatsBenchmark.Section(stats));
         text.AppendLine();
+        SearchBenchmark.Report(text, search);
         text.AppendLine("## Issue #3: a region dies under load");
         text.AppendLine();
         text.AppendLine($"Under a mixed load of edits and reads through the API (8 callers, 40 listings, half in each region), the Chongqing silo is killed with SIGKILL and started again, {failover.Rounds.Count} times. Recovery: from the kill until every listing has taken an edit sent after the kill. Home: from the restart until every Chongqing listing is active on the Chongqing silo again.");

@@ -3,6 +3,7 @@ using BashuCloud.Api.Changes;
 using BashuCloud.Api.Listings;
 using BashuCloud.Listings;
 using BashuCloud.Api.Platforms;
+using BashuCloud.Api.Search;
 using BashuCloud.Api.Statistics;
 using BashuCloud.Api.Users;
 
@@ -13,6 +14,8 @@ namespace BashuCloud.Api.Infrastructure;
 [JsonSerializable(typeof(ListingView))]
 [JsonSerializable(typeof(ChangePage))]
 [JsonSerializable(typeof(Page<ListingSummary>))]
+[JsonSerializable(typeof(Page<SearchHit>))]
+[JsonSerializable(typeof(MatchList))]
 [JsonSerializable(typeof(UserResponse))]
 [JsonSerializable(typeof(PlatformResponse))]
 [JsonSerializable(typeof(IReadOnlyList<PlatformResponse>))]

@@ -14,10 +14,22 @@ public static class Database
         {
             throw new InvalidOperationException("缺少数据库连接串 ConnectionStrings:Bashu (missing the PostgreSQL connection string)");
         }
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(WithoutJit(connectionString)));
         builder.Services.AddSingleton<ListingQueries>();
         builder.Services.AddSingleton<DirectoryQueries>();
         builder.Services.AddOptions<ApiSettings>().BindConfiguration(ApiSettings.Section).ValidateDataAnnotations().ValidateOnStart();
         return builder;
+    }
+
+    /// <summary>
+    /// The API's queries are short, and the planner's cost of a search's gram function (high on purpose, so that no
+    /// plan computes it for every row) would otherwise make PostgreSQL JIT-compile them: 25–30 ms of compiling for
+    /// a query that runs in 2 ms.
+    /// </summary>
+    public static string WithoutJit(string connectionString)
+    {
+        var connection = new NpgsqlConnectionStringBuilder(connectionString);
+        connection.Options = $"{connection.Options} -c jit=off".Trim();
+        return connection.ConnectionString;
     }
 }

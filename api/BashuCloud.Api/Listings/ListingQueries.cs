@@ -10,12 +10,16 @@ public sealed record ListingFilter(Region? Region, ListingKind? Kind, IReadOnlyL
 /// <summary>Reads listings from the read model. Pages are newest first, by id (ids sort by creation time).</summary>
 public sealed class ListingQueries(NpgsqlDataSource database)
 {
+    /// <summary>The read-model columns of a <see cref="ListingSummary"/>, in the order <see cref="ReadSummary"/> reads them.</summary>
+    public const string SummaryColumns = """
+        id, kind, region, platform_id, owner_id, status, version, title, title_en, summary, field,
+        industry_code, trl, price_model, price_amount_cny, city, keywords, expires_on, created_at, updated_at, published_at
+        """;
+
     public async Task<Page<ListingSummary>> PageAsync(ListingFilter filter, int limit, string? afterId, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand("""
-            SELECT id, kind, region, platform_id, owner_id, status, version, title, title_en, summary, field,
-                   industry_code, trl, price_model, price_amount_cny, city, keywords, expires_on,
-                   created_at, updated_at, published_at
+        await using var command = database.CreateCommand($"""
+            SELECT {SummaryColumns}
               FROM rm_listing
              WHERE status = ANY($1)
                AND ($2::text IS NULL OR region = $2)
@@ -34,19 +38,22 @@ public sealed class ListingQueries(NpgsqlDataSource database)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            items.Add(new ListingSummary(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                reader.GetString(5), reader.GetInt32(6), reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8),
-                reader.GetString(9), reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11), reader.GetInt32(12),
-                reader.GetString(13), reader.IsDBNull(14) ? null : reader.GetDecimal(14), reader.IsDBNull(15) ? null : reader.GetString(15),
-                reader.GetFieldValue<string[]>(16), reader.IsDBNull(17) ? null : reader.GetFieldValue<DateOnly>(17),
-                reader.GetFieldValue<DateTimeOffset>(18), reader.GetFieldValue<DateTimeOffset>(19),
-                reader.IsDBNull(20) ? null : reader.GetFieldValue<DateTimeOffset>(20)));
+            items.Add(ReadSummary(reader));
         }
         var more = items.Count > limit;
         if (more) items.RemoveAt(items.Count - 1);
         return new Page<ListingSummary>(items, more ? Cursor.Encode(items[^1].Id) : null);
     }
+
+    /// <summary>A listing summary from a row that starts with <see cref="SummaryColumns"/>.</summary>
+    public static ListingSummary ReadSummary(NpgsqlDataReader reader) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+        reader.GetString(5), reader.GetInt32(6), reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8),
+        reader.GetString(9), reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11), reader.GetInt32(12),
+        reader.GetString(13), reader.IsDBNull(14) ? null : reader.GetDecimal(14), reader.IsDBNull(15) ? null : reader.GetString(15),
+        reader.GetFieldValue<string[]>(16), reader.IsDBNull(17) ? null : reader.GetFieldValue<DateOnly>(17),
+        reader.GetFieldValue<DateTimeOffset>(18), reader.GetFieldValue<DateTimeOffset>(19),
+        reader.IsDBNull(20) ? null : reader.GetFieldValue<DateTimeOffset>(20));
 }
 
 /// <summary>An opaque page cursor: the last id seen, so pages stay stable while listings are added.</summary>
