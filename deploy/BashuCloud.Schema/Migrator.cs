@@ -26,7 +26,9 @@ public static partial class Migrator
     /// <summary>Applies what is missing and returns the migrations it applied.</summary>
     public static async Task<IReadOnlyList<Migration>> MigrateAsync(string connectionString, TextWriter? log = null, CancellationToken cancellationToken = default)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        // No command timeout: a migration that builds an index over a million listings takes minutes, and cutting
+        // it off at the default 30 s would only roll it back (cancel the command with the token instead).
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0 }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await RequireUtf8Async(connection, cancellationToken);
         await ExecuteAsync(connection, "SELECT pg_advisory_lock(" + LockKey + ")", cancellationToken);
