@@ -79,11 +79,12 @@ public sealed class ListingSearch(NpgsqlDataSource database, int window = Listin
             if (ids.Length * WiderWindow < count) break;
         }
         // The term is rare among the newest listings, so its gram index holds few candidates: take them all
-        // (MATERIALIZED keeps the planner from walking the newest-first index instead), then check each.
+        // (MATERIALIZED keeps the planner from walking the newest-first index instead), then check each. The gram
+        // indexes hold only public listings (016_search_indexes_public.sql): the CTE names the same statuses.
         await using var indexed = Command($"""
             WITH c AS MATERIALIZED (SELECT id, kind, region, field, status, trl, title, summary, keywords FROM rm_listing
-                                     WHERE {GramPredicate(scope)})
-            SELECT ARRAY(SELECT id FROM c WHERE {Public} AND {After} AND {Filters} AND {hit} ORDER BY {Newest} LIMIT $8)
+                                     WHERE {Public} AND {GramPredicate(scope)})
+            SELECT ARRAY(SELECT id FROM c WHERE {After} AND {Filters} AND {hit} ORDER BY {Newest} LIMIT $8)
             """, query, filter, afterId, count);
         return (string[])(await indexed.ExecuteScalarAsync(cancellationToken))!;
     }
@@ -123,7 +124,7 @@ public sealed class ListingSearch(NpgsqlDataSource database, int window = Listin
     public static bool IsCaseless(string query) =>
         query.All(c => c is >= '\u4E00' and <= '\u9FFF' or >= '\u3400' and <= '\u4DBF' || (char.IsAscii(c) && !char.IsAsciiLetter(c)));
 
-    // The same expressions as the indexes of deploy/sql/014_search.sql, so the planner can use them.
+    // The same expressions as the indexes of deploy/sql/016_search_indexes_public.sql, so the planner can use them.
     private static string GramPredicate(SearchScope scope) => scope switch
     {
         SearchScope.Title => "search_grams(ARRAY[title]) @> search_query_grams($1)",

@@ -1,4 +1,4 @@
--- Synthetic listings for the search benchmark, straight into the read model ($1 rows): grains would take hours
+-- Synthetic listings for the search and statistics benchmarks, straight into the read model ($1 rows): grains would take hours
 -- for a million. Titles, summaries and keywords are drawn from a vocabulary of real technology terms (Chinese,
 -- with some English), so frequencies are uneven the way real ones are: common terms, rare ones, short ones.
 INSERT INTO rm_listing (id, kind, status, region, city, platform_id, owner_id, title, title_en, summary, field,
