@@ -1,5 +1,6 @@
 using BashuCloud.Api.Auth;
 using BashuCloud.Api.Changes;
+using BashuCloud.Api.Dashboard;
 using BashuCloud.Api.Infrastructure;
 using BashuCloud.Api.Listings;
 using BashuCloud.Api.Partners;
@@ -25,6 +26,7 @@ builder.AddStatistics();
 builder.AddRegistry();
 builder.AddBashuErrors();
 builder.AddApiKeyAuthentication();
+builder.AddAdminDashboard();
 builder.AddBashuOpenApi();
 builder.AddBashuHealth();
 builder.AddBashuTelemetry();
@@ -47,6 +49,7 @@ app.MapChangeEndpoints();
 app.MapWebhookEndpoints();
 app.MapStatisticsEndpoints();
 app.MapRegistryEndpoints();
+app.MapAdminDashboard();
 await app.RunAsync();
 
 /// <summary>The API's entry point; public so tests can refer to its assembly.</summary>

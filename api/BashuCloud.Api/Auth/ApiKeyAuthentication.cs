@@ -61,6 +61,21 @@ public static class ApiKeyAuthentication
         return new Actor(user.FindFirstValue(ClaimTypes.NameIdentifier)!, Enum.Parse<UserRole>(user.FindFirstValue(ClaimTypes.Role)!), region);
     }
 
+    /// <summary>The caller's claims: who, role, region, scopes and platform, whichever scheme authenticated them.</summary>
+    public static AuthenticationTicket Ticket(this Caller caller, string scheme)
+    {
+        var actor = caller.Actor;
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, actor.PrincipalId),
+            new(ClaimTypes.Role, actor.Role.ToString()),
+        };
+        if (actor.Region is { } region) claims.Add(new("region", region.Code()));
+        claims.AddRange(caller.Scopes.Select(scope => new Claim(Scopes.ClaimType, scope)));
+        if (caller.PlatformId is { } platform) claims.Add(new(RateLimits.PlatformClaim, platform));
+        return new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, scheme)), scheme);
+    }
+
     /// <summary>The caller as a reader of listings: a key without listings:read reads what the public reads.</summary>
     public static Actor? ToReader(this ClaimsPrincipal user) => user.Has(Scopes.ListingsRead) ? user.ToActor() : null;
 
@@ -77,17 +92,9 @@ public static class ApiKeyAuthentication
             if (!Request.Headers.TryGetValue(Header, out var values)) return AuthenticateResult.NoResult();
             var key = values.ToString();
             if (key.Length is 0 or > 200) return AuthenticateResult.Fail("malformed key");
-            if (await keys.FindAsync(key, Context.RequestAborted) is not { } caller) return AuthenticateResult.Fail("unknown, revoked or expired key");
-            var actor = caller.Actor;
-            var claims = new List<Claim>
-            {
-                new(ClaimTypes.NameIdentifier, actor.PrincipalId),
-                new(ClaimTypes.Role, actor.Role.ToString()),
-            };
-            if (actor.Region is { } region) claims.Add(new("region", region.Code()));
-            claims.AddRange(caller.Scopes.Select(scope => new Claim(Scopes.ClaimType, scope)));
-            if (caller.PlatformId is { } platform) claims.Add(new(RateLimits.PlatformClaim, platform));
-            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
+            return await keys.FindAsync(key, Context.RequestAborted) is { } caller
+                ? AuthenticateResult.Success(caller.Ticket(SchemeName))
+                : AuthenticateResult.Fail("unknown, revoked or expired key");
         }
 
         protected override Task HandleChallengeAsync(AuthenticationProperties properties) => Write(StatusCodes.Status401Unauthorized,

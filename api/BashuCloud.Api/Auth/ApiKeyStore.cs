@@ -34,13 +34,20 @@ public sealed class ApiKeyStore(NpgsqlDataSource database, TimeProvider time)
     /// <summary>The caller a key acts for, unless the key is unknown, revoked or past its expiry.</summary>
     public async Task<Caller?> FindAsync(string key, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand("""
-            SELECT principal_id, role, region, scopes, platform_id FROM api_key
-             WHERE key_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-            """);
+        await using var command = database.CreateCommand($"SELECT {CallerColumns} FROM api_key k WHERE key_hash = $1 AND {KeyWorks}");
         command.Parameters.Add(new() { Value = Hash(key) });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken)) return null;
+        return await reader.ReadAsync(cancellationToken) ? ReadCaller(reader) : null;
+    }
+
+    /// <summary>The columns of api_key (as k) that <see cref="ReadCaller"/> reads.</summary>
+    internal const string CallerColumns = "k.principal_id, k.role, k.region, k.scopes, k.platform_id";
+
+    /// <summary>A key of api_key (as k) that still works: not revoked, not expired.</summary>
+    internal const string KeyWorks = "k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())";
+
+    internal static Caller ReadCaller(NpgsqlDataReader reader)
+    {
         Region? region = Regions.Regions.TryParse(reader.IsDBNull(2) ? null : reader.GetString(2), out var r) ? r : null;
         var actor = new Actor(reader.GetString(0), Enum.Parse<UserRole>(reader.GetString(1)), region);
         return new Caller(actor, reader.IsDBNull(3) ? Scopes.ImpliedBy(actor.Role) : reader.GetFieldValue<string[]>(3), reader.IsDBNull(4) ? null : reader.GetString(4));

@@ -23,6 +23,9 @@ public sealed class ApiSettings
     /// <summary>How often each API process deletes expired idempotency keys and webhook deliveries.</summary>
     [Range(1, 86_400)] public int HousekeepingIntervalSeconds { get; set; } = 600;
 
+    /// <summary>How long a sign-in to the administrators' dashboard lasts (it ends sooner when its key is revoked).</summary>
+    [Range(1, 24 * 30)] public int AdminSessionHours { get; set; } = 8;
+
     /// <summary>The bootstrap administrator's key (also read from the BASHU_ADMIN_KEY environment variable).</summary>
     public string? AdminKey { get; set; }
 }

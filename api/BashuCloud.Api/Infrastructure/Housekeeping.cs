@@ -14,9 +14,10 @@ public static class HousekeepingHosting
 }
 
 /// <summary>
-/// Deletes what the API keeps only for a while: idempotency keys once a retry can no longer be expected, and webhook
-/// deliveries (with their attempts) after their retention. In small chunks, so no delete holds locks or the change
-/// feed's horizon for long; every API process may run it (deleting twice is harmless).
+/// Deletes what the API keeps only for a while: idempotency keys once a retry can no longer be expected, webhook
+/// deliveries (with their attempts) after their retention, and dashboard sessions past their expiry. In small chunks,
+/// so no delete holds locks or the change feed's horizon for long; every API process may run it (deleting twice is
+/// harmless).
 /// </summary>
 public sealed class Housekeeping(
     NpgsqlDataSource database, IOptions<ApiSettings> api, IOptions<WebhookSettings> webhooks, TimeProvider time, ILogger<Housekeeping> logger) : BackgroundService
@@ -38,7 +39,15 @@ public sealed class Housekeeping(
                     DELETE FROM webhook_delivery WHERE delivery_id = ANY(ARRAY(
                         SELECT delivery_id FROM webhook_delivery WHERE status <> 'pending' AND created_at < now() - $1::interval LIMIT $2))
                     """, TimeSpan.FromDays(webhooks.Value.RetentionDays), stoppingToken);
-                if (keys + deliveries > 0) logger.LogInformation("Housekeeping deleted {Keys} idempotency keys and {Deliveries} webhook deliveries", keys, deliveries);
+                var sessions = await DeleteAsync("""
+                    DELETE FROM admin_session WHERE session_hash = ANY(ARRAY(
+                        SELECT session_hash FROM admin_session WHERE expires_at < now() - $1::interval LIMIT $2))
+                    """, TimeSpan.Zero, stoppingToken);
+                if (keys + deliveries + sessions > 0)
+                {
+                    logger.LogInformation("Housekeeping deleted {Keys} idempotency keys, {Deliveries} webhook deliveries and {Sessions} ended dashboard sessions",
+                        keys, deliveries, sessions);
+                }
             }
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {

@@ -29,12 +29,12 @@ public static class StatisticsEndpoints
         return group;
     }
 
-    private static async Task<IResult> Joint(
+    internal static async Task<IResult> Joint(
         string? region, string? kind, string? status, string? field, StatisticsQueries queries, CancellationToken cancellationToken) =>
         Filter(region, kind, status, field, out var filter) is { } refused ? refused
             : TypedResults.Ok(await queries.JointAsync(filter, cancellationToken));
 
-    private static async Task<IResult> JointCsv(
+    internal static async Task<IResult> JointCsv(
         string? region, string? kind, string? status, string? field, StatisticsQueries queries, CancellationToken cancellationToken) =>
         Filter(region, kind, status, field, out var filter) is { } refused ? refused
             : TypedResults.File(JointStatisticsCsv.Write(await queries.JointAsync(filter, cancellationToken)), "text/csv; charset=utf-8",
