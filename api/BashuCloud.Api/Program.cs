@@ -1,6 +1,7 @@
 using BashuCloud.Api.Auth;
 using BashuCloud.Api.Changes;
 using BashuCloud.Api.Dashboard;
+using BashuCloud.Api.Deals;
 using BashuCloud.Api.Infrastructure;
 using BashuCloud.Api.Listings;
 using BashuCloud.Api.Partners;
@@ -40,6 +41,7 @@ app.MapBashuOpenApi();
 app.MapBashuHealth();
 app.MapListingEndpoints();
 app.MapSearchEndpoints();
+app.MapDealEndpoints();
 app.MapUserEndpoints();
 app.MapPlatformEndpoints();
 app.MapPlatformKeyEndpoints();

@@ -6,6 +6,7 @@ using BashuCloud.Api.Platforms;
 using BashuCloud.Api.Search;
 using BashuCloud.Api.Statistics;
 using BashuCloud.Api.Users;
+using BashuCloud.Deals;
 
 namespace BashuCloud.Api.Infrastructure;
 
@@ -21,4 +22,5 @@ namespace BashuCloud.Api.Infrastructure;
 [JsonSerializable(typeof(IReadOnlyList<PlatformResponse>))]
 [JsonSerializable(typeof(JointStatistics))]
 [JsonSerializable(typeof(ReadModelStatus))]
+[JsonSerializable(typeof(DealView))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

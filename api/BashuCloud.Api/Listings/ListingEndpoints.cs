@@ -114,14 +114,10 @@ public static class ListingEndpoints
         Step(id, request, grains, (grain, version) => grain.WithdrawAsync(body?.Reason, version, user.RequireActor()));
 
     /// <summary>A lifecycle step: If-Match is optional here, and checked when given.</summary>
-    private static async Task<IResult> Step(
-        string id, HttpRequest request, IGrainFactory grains, Func<IListingGrain, int?, Task<Outcome<ListingView>>> step)
-    {
-        var precondition = Versions.IfMatch(request);
-        if (precondition.Malformed) return Problems.Invalid("If-Match", "应为 ETag，如 \"3\" (an ETag such as \"3\")");
-        if (!BashuId.IsValid(id)) return NotFound(id);
-        return Map(await step(grains.GetGrain<IListingGrain>(id), precondition.Version), request.HttpContext.Response);
-    }
+    private static Task<IResult> Step(
+        string id, HttpRequest request, IGrainFactory grains, Func<IListingGrain, int?, Task<Outcome<ListingView>>> step) =>
+        GrainSteps.RunAsync(id, request, version => step(grains.GetGrain<IListingGrain>(id), version), listing => listing.Version, NotFound,
+            listing => listing.ToResponse());
 
     private static IResult Map(Outcome<ListingView> outcome, HttpResponse response)
     {

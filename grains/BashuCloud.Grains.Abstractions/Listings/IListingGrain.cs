@@ -23,4 +23,7 @@ public interface IListingGrain : IGrainWithStringKey
     [Alias("reject")] Task<Outcome<ListingView>> RejectAsync(string reason, int? expectedVersion, Actor actor);
 
     [Alias("withdraw")] Task<Outcome<ListingView>> WithdrawAsync(string? reason, int? expectedVersion, Actor actor);
+
+    /// <summary>A deal on this listing reached a stage (called by the deal's grain): the listing's status follows.</summary>
+    [Alias("follow-deal")] Task<Outcome<ListingView>> FollowDealAsync(string dealId, Deals.DealStage stage);
 }

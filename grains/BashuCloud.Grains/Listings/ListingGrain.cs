@@ -59,6 +59,9 @@ internal sealed class ListingGrain(
     public Task<Outcome<ListingView>> WithdrawAsync(string? reason, int? expectedVersion, Actor actor) =>
         Commit(Current.Withdraw(reason, expectedVersion, actor, Now));
 
+    public Task<Outcome<ListingView>> FollowDealAsync(string dealId, Deals.DealStage stage) =>
+        Commit(Current.FollowDeal(dealId, stage, Now));
+
     /// <summary>Stores the decision, then revokes the read caches' leases (unless nothing changed), then answers.</summary>
     private async Task<Outcome<ListingView>> Commit(Decision<ListingState, ListingView> decision)
     {

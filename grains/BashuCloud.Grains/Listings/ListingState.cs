@@ -26,6 +26,8 @@ internal sealed record ListingState
     [Id(6)] public DateTimeOffset UpdatedAt { get; init; }
     [Id(7)] public DateTimeOffset? PublishedAt { get; init; }
     [Id(8)] public string? ReviewNote { get; init; }
+    /// <summary>The deals under way on this listing: while there are any, a published listing is Negotiating.</summary>
+    [Id(10)] public IReadOnlyList<string> ActiveDeals { get; init; } = [];
 
     [JsonIgnore] public bool Exists => Version > 0;
 
@@ -111,7 +113,8 @@ internal sealed record ListingState
 
     public ListingDecision Withdraw(string? reason, int? expectedVersion, Actor actor, DateTimeOffset now)
     {
-        if (Refuse(expectedVersion, actor, byOwner: true, [ListingStatus.Draft, ListingStatus.InReview, ListingStatus.Published]) is { } refused)
+        // A listing under negotiation may be withdrawn too: its deals then take no more offers.
+        if (Refuse(expectedVersion, actor, byOwner: true, [ListingStatus.Draft, ListingStatus.InReview, ListingStatus.Published, ListingStatus.Negotiating]) is { } refused)
         {
             return refused;
         }
@@ -120,6 +123,21 @@ internal sealed record ListingState
             return ListingDecision.Invalid(this, Errors("reason", $"不超过 {ReasonMax} 字 (at most {ReasonMax} characters)"));
         }
         return Accept(this with { Status = ListingStatus.Withdrawn, ReviewNote = reason?.Trim() }, now);
+    }
+
+    /// <summary>
+    /// The listing's status follows its deals: Negotiating while one is under way, Published again when none is,
+    /// Traded when one completes. A listing withdrawn or expired meanwhile keeps that status.
+    /// </summary>
+    public ListingDecision FollowDeal(string dealId, Deals.DealStage stage, DateTimeOffset now)
+    {
+        if (!Exists) return ListingDecision.Refuse(this, Refusal.NotFound, "房源不存在 (listing not found)");
+        IReadOnlyList<string> active = Deals.DealState.IsUnderway(stage) ? [.. ActiveDeals.Union([dealId])] : [.. ActiveDeals.Where(d => d != dealId)];
+        var status = Status is not (ListingStatus.Published or ListingStatus.Negotiating) ? Status
+            : stage is Deals.DealStage.Completed ? ListingStatus.Traded
+            : active.Count > 0 ? ListingStatus.Negotiating : ListingStatus.Published;
+        if (status == Status && active.SequenceEqual(ActiveDeals)) return new(this, Outcome<ListingView>.Ok(ToView()));
+        return Accept(this with { Status = status, ActiveDeals = active }, now);
     }
 
     private const string Fixed = "创建后不可修改 (cannot change after creation)";

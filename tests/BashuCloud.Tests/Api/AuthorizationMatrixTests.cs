@@ -1,4 +1,5 @@
 using System.Text;
+using BashuCloud.Deals;
 using BashuCloud.Users;
 
 namespace BashuCloud.Tests.Api;
@@ -74,6 +75,27 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("POST /api/v1/registry/societies", _ => Body("/api/v1/registry/societies", Fixtures.Member()), [401, 401, 403, 403, 201, 403, 201, 403, 403, 403]),
         new("POST /api/v1/registry/activities", _ => Body("/api/v1/registry/activities", Fixtures.Member()), [401, 401, 403, 403, 201, 403, 201, 403, 403, 403]),
         new("POST /api/v1/registry/papers", _ => Body("/api/v1/registry/papers", Fixtures.Member()), [401, 401, 403, 403, 201, 403, 201, 403, 403, 403]),
+        new("POST /api/v1/listings/{id}/inquiries", async f => new Target($"/api/v1/listings/{await f.OnOfferAsync()}/inquiries", DealScript.Inquiry),
+            [401, 401, 403, 201, 403, 403, 403, 403, 403, 403]),
+        // Deals: the owner sells, the other region's researcher buys; either region's administrators may look.
+        new("GET /api/v1/deals/{id}", async f => new Target($"/api/v1/deals/{await f.InquiryAsync()}"), [401, 401, 200, 200, 200, 200, 200, 404, 404, 404]),
+        new("POST /api/v1/deals/{id}/engage", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Inquiry)}/engage"),
+            [401, 401, 200, 403, 403, 403, 403, 404, 403, 404]),
+        new("POST /api/v1/deals/{id}/offers", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Negotiating)}/offers", DealScript.SellerOffer),
+            [401, 401, 200, 200, 403, 403, 403, 404, 403, 404]),
+        new("POST /api/v1/deals/{id}/accept", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Negotiating, offered: true)}/accept", new { offer = 1 }),
+            [401, 401, 403, 200, 403, 403, 403, 404, 403, 404]),
+        new("POST /api/v1/deals/{id}/decline", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Inquiry)}/decline", new { reason = "Price" }),
+            [401, 401, 200, 200, 403, 403, 403, 404, 403, 404]),
+        new("POST /api/v1/deals/{id}/cancel", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Inquiry)}/cancel", new { note = "矩阵" }),
+            [401, 401, 200, 200, 403, 403, 403, 404, 403, 404]),
+        new("POST /api/v1/deals/{id}/contract", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Agreed)}/contract", DealScript.Contract),
+            [401, 401, 200, 200, 403, 403, 403, 404, 403, 404]),
+        new("POST /api/v1/deals/{id}/registration", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Contracted)}/registration"),
+            [401, 401, 403, 403, 200, 403, 200, 403, 403, 403]),
+        // Completing trades the listing: a fresh one each time, so the next caller's deal can still be opened.
+        new("POST /api/v1/deals/{id}/complete", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Registered, freshListing: true)}/complete"),
+            [401, 401, 200, 403, 200, 403, 200, 404, 403, 404]),
         new("GET /health/live", _ => Path("/health/live"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
         new("GET /health/ready", _ => Path("/health/ready"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
     ];
@@ -196,6 +218,19 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         }
 
         public string? KeyOf(Who who) => keys[who];
+
+        private string? _onOffer;
+        private string? _inquiry;
+
+        /// <summary>A published listing of the owner's that takes inquiries (shared: an inquiry does not change it).</summary>
+        public async Task<string> OnOfferAsync() => _onOffer ??= await new DealScript(platform).ListingAsync();
+
+        /// <summary>A deal in Inquiry that nobody changes, for reading.</summary>
+        public async Task<string> InquiryAsync() => _inquiry ??= await DealAsync(DealStage.Inquiry);
+
+        /// <summary>A fresh deal at a stage: the owner sells, the other region's researcher buys.</summary>
+        public async Task<string> DealAsync(DealStage stage, bool offered = false, bool freshListing = false) =>
+            await new DealScript(platform).AtAsync(stage, freshListing ? null : await OnOfferAsync(), offered);
 
         /// <summary>A new member of a Sichuan 2020 list, a fresh name each time (a name appears once on a list).</summary>
         public static object Member() => new { year = 2020, region = "sichuan", name = $"矩阵成员 {Guid.NewGuid():N}" };

@@ -1,0 +1,80 @@
+using BashuCloud.Listings;
+using BashuCloud.Placement;
+using BashuCloud.Storage;
+using BashuCloud.Users;
+
+namespace BashuCloud.Deals;
+
+/// <summary>
+/// One deal, homed in the seller's region (its id says which). Steps are decided by <see cref="DealState"/> one at
+/// a time; after a step that starts, ends or completes the deal, the listing is told, so that its status follows.
+/// </summary>
+[GrainType("deal"), RegionalPlacement]
+internal sealed class DealGrain(
+    [PersistentState("deal", StorageNames.Main)] IPersistentState<DealState> state,
+    TimeProvider clock,
+    SiloRegions regions) : Grain, IDealGrain
+{
+    private DealState Current => state.State;
+
+    private DateTimeOffset Now => clock.GetUtcNow();
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.ReturnHomeWhenPossible(regions);
+        return Task.CompletedTask;
+    }
+
+    public async Task<Outcome<DealView>> OpenAsync(string listingId, Inquiry inquiry, Actor actor)
+    {
+        // The deal lives where the listing (the seller) lives: an id of the other region would home it there.
+        var listing = BashuId.RegionOf(listingId) is { } region && region == BashuId.RegionOf(Id)
+            ? await GrainFactory.GetGrain<IListingGrain>(listingId).GetAsync()
+            : null;
+        var brokerRole = inquiry.BrokerId is { } broker && BashuId.IsValid(broker) ? (await GrainFactory.GetGrain<IUserGrain>(broker).GetAsync())?.Role.ToString() : null;
+        return await Commit(Current.Open(Id, listing, inquiry, brokerRole, actor, Now));
+    }
+
+    public Task<DealView?> GetAsync(Actor actor) => Task.FromResult(Current.CanSee(actor) ? Current.ToView(actor) : null);
+
+    public Task<Outcome<DealView>> EngageAsync(int? expectedVersion, Actor actor) => Commit(Current.Engage(expectedVersion, actor, Now));
+
+    public async Task<Outcome<DealView>> OfferAsync(OfferTerms terms, int? expectedVersion, Actor actor) =>
+        await Commit(Current.Offer(terms, await ListingStatusAsync(), expectedVersion, actor, Now));
+
+    public async Task<Outcome<DealView>> AcceptAsync(int offerNumber, int? expectedVersion, Actor actor) =>
+        await Commit(Current.AcceptOffer(offerNumber, await ListingStatusAsync(), expectedVersion, actor, Now));
+
+    public Task<Outcome<DealView>> DeclineAsync(DeclineReason reason, string? text, int? expectedVersion, Actor actor) =>
+        Commit(Current.DeclineDeal(reason, text, expectedVersion, actor, Now));
+
+    public Task<Outcome<DealView>> CancelAsync(string? note, int? expectedVersion, Actor actor) => Commit(Current.Cancel(note, expectedVersion, actor, Now));
+
+    public Task<Outcome<DealView>> ContractAsync(ContractTerms contract, int? expectedVersion, Actor actor) =>
+        Commit(Current.RecordContract(contract, expectedVersion, actor, Now));
+
+    public Task<Outcome<DealView>> RegisterAsync(int? expectedVersion, Actor actor) => Commit(Current.Register(expectedVersion, actor, Now));
+
+    public Task<Outcome<DealView>> CompleteAsync(int? expectedVersion, Actor actor) => Commit(Current.Complete(expectedVersion, actor, Now));
+
+    private async Task<ListingStatus?> ListingStatusAsync() =>
+        Current.Exists ? (await GrainFactory.GetGrain<IListingGrain>(Current.ListingId).GetAsync())?.Status : null;
+
+    /// <summary>
+    /// Stores the step, then tells the listing when the deal started, ended or completed, and only then answers. A
+    /// crash in between leaves the listing's status behind until the deal's next step tells it again (the listing
+    /// counts each deal once, so telling it twice changes nothing).
+    /// </summary>
+    private async Task<Outcome<DealView>> Commit(Decision<DealState, DealView> decision)
+    {
+        var before = Current.Stage;
+        var outcome = await state.Commit(decision, this);
+        if (outcome.Succeeded && (Current.Stage != before || DealState.IsUnderway(Current.Stage)))
+        {
+            await GrainFactory.GetGrain<IListingGrain>(Current.ListingId).FollowDealAsync(Id, Current.Stage);
+        }
+        return outcome;
+    }
+}
