@@ -1,4 +1,5 @@
 using System.Net;
+using BashuCloud.Deals;
 using BashuCloud.Listings;
 using BashuCloud.Projections;
 using BashuCloud.Storage;
@@ -60,6 +61,8 @@ public static class SiloHosting
         builder.Services.AddOptions<GrainStorageOptions>().BindConfiguration(GrainStorageOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ProjectionOptions>().BindConfiguration(ProjectionOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<DealOptions>().BindConfiguration(DealOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddReadModelProjection();
         // Orleans leaves the cluster gracefully on SIGTERM: deactivates grains and tells the others.

@@ -9,7 +9,7 @@ public sealed record JointStatistics(
     ListingStatistics Listings,
     UserStatistics Users,
     AcademicStatistics Academic,
-    PendingStatistics Deals);
+    DealStatistics Deals);
 
 /// <summary>
 /// Listings: one cell per region × kind × status × field that has any, totals per dimension, and new listings per
@@ -39,8 +39,27 @@ public sealed record AcademicStatistics(DateTimeOffset AsOf, IReadOnlyList<Acade
 
 public sealed record AcademicListCount(int Year, string ListKind, string Title, int Announced, long Registered);
 
-/// <summary>A section whose figures do not exist yet: deals and contract turnover come with the deal workflow (issue #6).</summary>
-public sealed record PendingStatistics(string Note);
+/// <summary>
+/// 技术交易: deals by stage and the seller's region; registered contracts (技术合同登记) as flows from the seller's region
+/// to the buyer's, with their amounts, each contract counted once (a deal has at most one); turnover per seller region;
+/// brokers' credit from completed deals they introduced. A region filter keeps the deals and flows that touch it.
+/// </summary>
+public sealed record DealStatistics(
+    DateTimeOffset AsOf,
+    long Total,
+    IReadOnlyDictionary<string, long> ByStage,
+    IReadOnlyList<DealStageCell> Stages,
+    IReadOnlyList<ContractFlow> Flows,
+    IReadOnlyDictionary<string, decimal> TurnoverCny,
+    IReadOnlyList<BrokerCredit> Brokers);
+
+public sealed record DealStageCell(string Stage, string SellerRegion, long Count);
+
+/// <summary>Registered contracts whose seller is in <paramref name="From"/> and buyer in <paramref name="To"/>.</summary>
+public sealed record ContractFlow(string From, string To, long Contracts, decimal AmountCny);
+
+/// <summary>Completed deals with a broker, by the seller's region, and the brokers' credit from them.</summary>
+public sealed record BrokerCredit(string Region, long Deals, decimal CreditCny);
 
 /// <summary>What the caller asked the listing and user figures to be narrowed to (validated names).</summary>
 public sealed record StatisticsFilter(string? Region, string? Kind, string? Status, string? Field)

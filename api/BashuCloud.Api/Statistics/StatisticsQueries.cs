@@ -13,8 +13,6 @@ namespace BashuCloud.Api.Statistics;
 /// </summary>
 public sealed class StatisticsQueries(NpgsqlDataSource database, IOptions<ApiSettings> settings)
 {
-    private const string PendingNote = "交易与合同成交额统计将随交易功能提供 (deal and contract turnover statistics arrive with deals, issue #6)";
-
     // The first change after the checkpoint is the oldest one the read model lacks; "0" before any projection.
     private const string Position = """
         WITH cp AS (
@@ -38,7 +36,9 @@ public sealed class StatisticsQueries(NpgsqlDataSource database, IOptions<ApiSet
     /// The figures last read, kept while their version holds. The version is looked up at most every 100 ms, so most
     /// requests cost no database round trip; the as-of time is then that of the last look.
     /// </summary>
-    private sealed record Figures(string Version, List<ListingCell> Cells, List<MonthCell> Months, List<UserCell> Users, List<AcademicListCount> Lists);
+    private sealed record Figures(
+        string Version, List<ListingCell> Cells, List<MonthCell> Months, List<UserCell> Users, List<AcademicListCount> Lists,
+        List<DealStageCell> Deals, List<ContractFlow> Flows, List<BrokerCredit> Brokers);
 
     private Figures? _figures;
 
@@ -66,12 +66,17 @@ public sealed class StatisticsQueries(NpgsqlDataSource database, IOptions<ApiSet
         var cells = figures.Cells.Where(c => filter.Admits(c.Region, c.Kind, c.Status, c.Field)).ToList();
         var months = figures.Months.Where(m => filter is { Status: null, Field: null } && filter.Admits(m.Region, m.Kind)).ToList();
         var users = figures.Users.Where(u => filter.Admits(u.Region)).ToList();
+        var deals = figures.Deals.Where(d => filter.Admits(d.SellerRegion)).ToList();
+        var flows = figures.Flows.Where(f => filter.Region is null || f.From == filter.Region || f.To == filter.Region).ToList();
         return new JointStatistics(
             new ListingStatistics(asOf, cells.Sum(c => c.Count), Totals(cells, c => c.Region), Totals(cells, c => c.Kind),
                 Totals(cells, c => c.Status), Totals(cells, c => c.Field), cells, months),
             new UserStatistics(asOf, users.Sum(u => u.Count), Totals(users.Select(u => (u.Role, u.Count))), users),
             new AcademicStatistics(now, figures.Lists),
-            new PendingStatistics(PendingNote));
+            new DealStatistics(asOf, deals.Sum(d => d.Count), Totals(deals.Select(d => (d.Stage, d.Count))), deals, flows,
+                flows.Where(f => filter.Admits(f.From)).GroupBy(f => f.From).OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => g.Sum(f => f.AmountCny)),
+                [.. figures.Brokers.Where(b => filter.Admits(b.Region))]));
     }
 
     private async Task<Look> LookAsync(CancellationToken cancellationToken)
@@ -97,21 +102,33 @@ public sealed class StatisticsQueries(NpgsqlDataSource database, IOptions<ApiSet
                    (SELECT count(*) FROM academic_entry e WHERE e.list_kind = l.list_kind AND e.year = l.year)
               FROM academic_list l
             UNION ALL
+            SELECT 'deal', stage, seller_region, NULL, NULL, count(*), 0 FROM rm_deal GROUP BY stage, seller_region
+            UNION ALL
+            SELECT 'flow', seller_region, buyer_region, sum(contract_cny)::text, NULL, count(*), 0
+              FROM rm_deal WHERE registered_at IS NOT NULL GROUP BY seller_region, buyer_region
+            UNION ALL
+            SELECT 'broker', seller_region, NULL, sum(broker_credit_cny)::text, NULL, count(*), 0
+              FROM rm_deal WHERE broker_credit_cny IS NOT NULL GROUP BY seller_region
+            UNION ALL
             SELECT 'version', (SELECT v FROM version), to_char((SELECT at FROM as_of) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                    to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), NULL, 0, 0
             """);
         command.Parameters.Add(new() { Value = settings.Value.ServiceId });
-        var figures = new Figures("", [], [], [], []);
+        var figures = new Figures("", [], [], [], [], [], [], []);
         DateTimeOffset asOf = default, now = default;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             string Text(int i) => reader.GetString(i);
+            decimal Amount(int i) => decimal.Parse(Text(i), CultureInfo.InvariantCulture);
             switch (Text(0))
             {
                 case "cell": figures.Cells.Add(new(Text(1), Text(2), Text(3), Text(4), reader.GetInt64(5))); break;
                 case "month": figures.Months.Add(new(Text(1), Text(2), Text(3), reader.GetInt64(5))); break;
                 case "user": figures.Users.Add(new(Text(1), Text(2), reader.GetInt64(5))); break;
+                case "deal": figures.Deals.Add(new(Text(1), Text(2), reader.GetInt64(5))); break;
+                case "flow": figures.Flows.Add(new(Text(1), Text(2), reader.GetInt64(5), Amount(3))); break;
+                case "broker": figures.Brokers.Add(new(Text(1), reader.GetInt64(5), Amount(3))); break;
                 case "list": figures.Lists.Add(new(int.Parse(Text(1), CultureInfo.InvariantCulture), Text(2), Text(3), (int)reader.GetInt64(5), reader.GetInt64(6))); break;
                 default:
                     figures = figures with { Version = Text(1) };
@@ -121,6 +138,9 @@ public sealed class StatisticsQueries(NpgsqlDataSource database, IOptions<ApiSet
             }
         }
         figures.Months.Sort((a, b) => string.CompareOrdinal(a.Month, b.Month));
+        figures.Deals.Sort((a, b) => string.CompareOrdinal(a.Stage + a.SellerRegion, b.Stage + b.SellerRegion));
+        figures.Flows.Sort((a, b) => string.CompareOrdinal(a.From + a.To, b.From + b.To));
+        figures.Brokers.Sort((a, b) => string.CompareOrdinal(a.Region, b.Region));
         figures.Lists.Sort((a, b) => a.Year != b.Year ? a.Year.CompareTo(b.Year) : string.CompareOrdinal(a.ListKind, b.ListKind));
         return (figures, asOf, now);
     }

@@ -119,6 +119,7 @@ public sealed record DealView(
     [property: Id(16)] ContractRegistration? Registration,
     [property: Id(17)] Decline? Decline,
     [property: Id(18)] string? CancelNote,
+    [property: Id(21)] decimal? BrokerCreditCny,
     [property: Id(19)] DateTimeOffset CreatedAt,
     [property: Id(20)] DateTimeOffset UpdatedAt);
 

@@ -2,6 +2,7 @@ using BashuCloud.Listings;
 using BashuCloud.Placement;
 using BashuCloud.Storage;
 using BashuCloud.Users;
+using Microsoft.Extensions.Options;
 
 namespace BashuCloud.Deals;
 
@@ -13,6 +14,7 @@ namespace BashuCloud.Deals;
 internal sealed class DealGrain(
     [PersistentState("deal", StorageNames.Main)] IPersistentState<DealState> state,
     TimeProvider clock,
+    IOptions<DealOptions> options,
     SiloRegions regions) : Grain, IDealGrain
 {
     private DealState Current => state.State;
@@ -57,7 +59,7 @@ internal sealed class DealGrain(
 
     public Task<Outcome<DealView>> RegisterAsync(int? expectedVersion, Actor actor) => Commit(Current.Register(expectedVersion, actor, Now));
 
-    public Task<Outcome<DealView>> CompleteAsync(int? expectedVersion, Actor actor) => Commit(Current.Complete(expectedVersion, actor, Now));
+    public Task<Outcome<DealView>> CompleteAsync(int? expectedVersion, Actor actor) => Commit(Current.Complete(options.Value.BrokerCommissionRate, expectedVersion, actor, Now));
 
     private async Task<ListingStatus?> ListingStatusAsync() =>
         Current.Exists ? (await GrainFactory.GetGrain<IListingGrain>(Current.ListingId).GetAsync())?.Status : null;

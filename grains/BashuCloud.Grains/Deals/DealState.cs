@@ -47,6 +47,8 @@ internal sealed record DealState
     [Id(21)] public AuditEntry? LastChange { get; init; }
     /// <summary>When the seller took the inquiry up: from then on the seller may reach the buyer.</summary>
     [Id(22)] public DateTimeOffset? EngagedAt { get; init; }
+    /// <summary>The broker's credit, computed once when the deal completes (contract amount × the configured rate).</summary>
+    [Id(23)] public decimal? BrokerCreditCny { get; init; }
 
     [JsonIgnore] public bool Exists => Version > 0;
 
@@ -67,7 +69,7 @@ internal sealed record DealState
         var contactShown = PartyOf(actor) is DealParty.Buyer || EngagedAt is not null
             || actor.IsAdministratorOf(SellerRegion) || actor.IsAdministratorOf(BuyerRegion);
         return new(Id, ListingId, ListingKind, ListingTitle, Stage, Version, SellerId, SellerRegion, BuyerId, BuyerRegion, BrokerId,
-            Message, contactShown ? Contact : null, Offers, AgreedOffer, Contract, Registration, Decline, CancelNote, CreatedAt, UpdatedAt);
+            Message, contactShown ? Contact : null, Offers, AgreedOffer, Contract, Registration, Decline, CancelNote, BrokerCreditCny, CreatedAt, UpdatedAt);
     }
 
     public DealParty? PartyOf(Actor actor) =>
@@ -192,7 +194,7 @@ internal sealed record DealState
             AuditEntry.Of("deal.registered", actor, now, number), actor, now);
     }
 
-    public DealDecision Complete(int? expectedVersion, Actor actor, DateTimeOffset now)
+    public DealDecision Complete(decimal brokerCommissionRate, int? expectedVersion, Actor actor, DateTimeOffset now)
     {
         if (!Exists || !CanSee(actor)) return DealDecision.Refuse(this, Refusal.NotFound, "交易不存在 (deal not found)");
         if (PartyOf(actor) is not DealParty.Seller && !actor.IsAdministratorOf(SellerRegion))
@@ -201,7 +203,10 @@ internal sealed record DealState
         }
         if (Stale(expectedVersion) is { } stale) return stale;
         if (Stage is not DealStage.Registered) return WrongStage();
-        return Accept(this with { Stage = DealStage.Completed }, AuditEntry.Of("deal.completed", actor, now), actor, now);
+        // The broker's credit is fixed at completion, at the rate then configured: later changes of the rate do not rewrite it.
+        decimal? credit = BrokerId is null ? null : Math.Round(Contract!.AmountCny * brokerCommissionRate, 2, MidpointRounding.AwayFromZero);
+        return Accept(this with { Stage = DealStage.Completed, BrokerCreditCny = credit },
+            AuditEntry.Of("deal.completed", actor, now, credit is null ? null : $"broker credit {Cny(credit.Value)} CNY"), actor, now);
     }
 
     /// <summary>

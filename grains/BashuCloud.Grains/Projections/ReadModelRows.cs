@@ -50,6 +50,21 @@ internal static class ReadModelRows
                 organization = EXCLUDED.organization, city = EXCLUDED.city, version = EXCLUDED.version
             WHERE r.version < EXCLUDED.version
             """),
+        ["deal"] = new("rm_deal", """
+            INSERT INTO rm_deal AS r (id, listing_id, listing_kind, stage, seller_id, seller_region, buyer_id, buyer_region,
+                broker_id, contract_cny, registration_no, registered_at, broker_credit_cny, version, created_at, updated_at)
+            SELECT s.grain_key, p->>'listingId', p->>'listingKind', p->>'stage', p->>'sellerId', p->>'sellerRegion',
+                   p->>'buyerId', p->>'buyerRegion', p->>'brokerId', (p->'contract'->>'amountCny')::numeric,
+                   p->'registration'->>'number', (p->'registration'->>'at')::timestamptz, (p->>'brokerCreditCny')::numeric,
+                   (p->>'version')::integer, (p->>'createdAt')::timestamptz, (p->>'updatedAt')::timestamptz
+              FROM grain_state s, LATERAL (SELECT s.payload AS p) state
+             WHERE s.service_id = $1 AND s.state_name = 'deal' AND s.grain_key = ANY($2) AND s.payload IS NOT NULL
+            ON CONFLICT (id) DO UPDATE SET
+                stage = EXCLUDED.stage, broker_id = EXCLUDED.broker_id, contract_cny = EXCLUDED.contract_cny,
+                registration_no = EXCLUDED.registration_no, registered_at = EXCLUDED.registered_at,
+                broker_credit_cny = EXCLUDED.broker_credit_cny, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+            WHERE r.version < EXCLUDED.version
+            """),
         ["platform"] = new("rm_platform", """
             INSERT INTO rm_platform AS r (id, name, name_en, kind, home_region, url, version, created_at)
             SELECT s.grain_key, p->>'name', p->>'nameEn', p->>'kind', p->>'homeRegion', p->>'url',

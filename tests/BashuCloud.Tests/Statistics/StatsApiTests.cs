@@ -1,5 +1,7 @@
 using System.Text;
+using BashuCloud.Deals;
 using BashuCloud.Listings;
+using BashuCloud.Users;
 using BashuCloud.Tests.Api;
 
 namespace BashuCloud.Tests.Statistics;
@@ -77,11 +79,10 @@ public sealed class StatsApiTests(PlatformFixture platform)
         var id = await platform.PublishListingAsync(Samples.Draft(Region.Chongqing));
         await platform.WaitForReadModelAsync(new Dictionary<string, int> { [id] = 3 });
         var statistics = await CaughtUpJointAsync("");
-        foreach (var section in new[] { "listings", "users", "academic" })
+        foreach (var section in new[] { "listings", "users", "academic", "deals" })
         {
             Assert.True(statistics.GetProperty(section).GetProperty("asOf").GetDateTimeOffset() >= before.AddSeconds(-1), section);
         }
-        Assert.Contains("issue #6", statistics.GetProperty("deals").GetProperty("note").GetString(), StringComparison.Ordinal);
 
         using var readModel = await platform.SendAsync(HttpMethod.Get, "/api/v1/stats/read-model");
         var status = await readModel.Content.ReadFromJsonAsync<JsonElement>();
@@ -106,9 +107,76 @@ public sealed class StatsApiTests(PlatformFixture platform)
         Assert.Equal(Encoding.UTF8.GetPreamble(), bytes[..3]);
         var lines = Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("指标 (figure),地区 (region),类型 (kind)", lines[0], StringComparison.Ordinal);
-        var listings = lines.Where(l => l.StartsWith("listings,", StringComparison.Ordinal)).Sum(l => long.Parse(l.Split(',')[9], System.Globalization.CultureInfo.InvariantCulture));
+        var listings = lines.Where(l => l.StartsWith("listings,", StringComparison.Ordinal)).Sum(l => long.Parse(l.Split(',')[10], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(statistics.GetProperty("listings").GetProperty("total").GetInt64(), listings);
-        Assert.Contains(lines, l => l.StartsWith("academic_announced,,,,,,,2020,Paper,184,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("academic_announced,,,,,,,2020,Paper,,184,,", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Deals of both directions at every stage, through the API; then the deal figures equal the ground truth over the
+    /// deal grains' stored state: stages, registered contracts flowing between the provinces (each counted once, with
+    /// its amount), turnover and brokers' credit; the CSV carries the same flows.
+    /// </summary>
+    [Fact]
+    public async Task Deal_figures_equal_the_ground_truth_and_each_contract_is_counted_once()
+    {
+        var fromSichuan = new DealScript(platform);
+        var fromChongqing = new DealScript(platform, Region.Chongqing);
+        await fromSichuan.AtAsync(DealStage.Registered);
+        var completed = await fromSichuan.AtAsync(DealStage.Registered);
+        await fromSichuan.SendAsync(HttpMethod.Post, $"/api/v1/deals/{completed}/complete", null, fromSichuan.SellerKey);
+        await fromChongqing.AtAsync(DealStage.Registered);
+        await fromChongqing.AtAsync(DealStage.Contracted);
+        await fromChongqing.AtAsync(DealStage.Inquiry);
+        var broker = await platform.RegisterAsync("川渝技术经纪人", UserRole.Broker, Region.Chongqing);
+        var brokered = (await fromChongqing.SendAsync(HttpMethod.Post, $"/api/v1/listings/{await fromChongqing.ListingAsync()}/inquiries",
+            new { message = "经纪人介绍", contact = "li@example.cn", brokerId = broker.Id }, fromChongqing.BuyerKey, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        foreach (var (step, body, key) in new (string, object?, string)[]
+        {
+            ("engage", null, fromChongqing.SellerKey), ("offers", DealScript.SellerOffer, fromChongqing.SellerKey), ("accept", new { offer = 1 }, fromChongqing.BuyerKey),
+            ("contract", DealScript.Contract, fromChongqing.SellerKey), ("registration", null, platform.AdministratorKeys[Region.Chongqing]), ("complete", null, fromChongqing.SellerKey),
+        })
+        {
+            await fromChongqing.SendAsync(HttpMethod.Post, $"/api/v1/deals/{brokered}/{step}", body, key);
+        }
+
+        var deals = (await CaughtUpJointAsync("")).GetProperty("deals");
+        var stages = await GroundTruthAsync("SELECT payload->>'stage', payload->>'sellerRegion', count(*) FROM grain_state WHERE state_name = 'deal' AND payload IS NOT NULL GROUP BY 1, 2");
+        Assert.Equal(stages.OrderBy(s => s.Key, StringComparer.Ordinal), deals.GetProperty("stages").EnumerateArray()
+            .ToDictionary(d => $"{d.GetProperty("stage").GetString()}|{d.GetProperty("sellerRegion").GetString()}", d => d.GetProperty("count").GetInt64())
+            .OrderBy(d => d.Key, StringComparer.Ordinal));
+        Assert.Equal(stages.Values.Sum(), deals.GetProperty("total").GetInt64());
+
+        var flows = new Dictionary<string, (long Contracts, decimal Amount)>();
+        await using (var command = platform.Database.DataSource.CreateCommand("""
+            SELECT payload->>'sellerRegion', payload->>'buyerRegion', count(*), sum((payload->'contract'->>'amountCny')::numeric)
+              FROM grain_state WHERE state_name = 'deal' AND payload ? 'registration' AND payload->'registration' <> 'null'::jsonb GROUP BY 1, 2
+            """))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) flows[$"{reader.GetString(0)}→{reader.GetString(1)}"] = (reader.GetInt64(2), reader.GetDecimal(3));
+        }
+        Assert.True(flows.ContainsKey("sichuan→chongqing") && flows.ContainsKey("chongqing→sichuan"));
+        Assert.Equal(flows.OrderBy(f => f.Key, StringComparer.Ordinal), deals.GetProperty("flows").EnumerateArray()
+            .ToDictionary(f => $"{f.GetProperty("from").GetString()}→{f.GetProperty("to").GetString()}", f => (f.GetProperty("contracts").GetInt64(), f.GetProperty("amountCny").GetDecimal()))
+            .OrderBy(f => f.Key, StringComparer.Ordinal));
+        Assert.Equal(flows.Where(f => f.Key.StartsWith("sichuan→", StringComparison.Ordinal)).Sum(f => f.Value.Amount), deals.GetProperty("turnoverCny").GetProperty("sichuan").GetDecimal());
+
+        // 3% of the brokered contract, fixed when it completed.
+        var credit = deals.GetProperty("brokers").EnumerateArray().Single(b => b.GetProperty("region").GetString() == "chongqing");
+        var brokeredTruth = await platform.Database.ScalarAsync<decimal>(
+            "SELECT sum((payload->>'brokerCreditCny')::numeric) FROM grain_state WHERE state_name = 'deal' AND payload->>'sellerRegion' = 'chongqing' AND payload ? 'brokerCreditCny'");
+        Assert.Equal(brokeredTruth, credit.GetProperty("creditCny").GetDecimal());
+        Assert.True(brokeredTruth >= 24_000m);
+
+        // A region filter keeps the flows that touch the region.
+        var chongqing = (await CaughtUpJointAsync("?region=chongqing")).GetProperty("deals");
+        Assert.Equal(flows.Count(f => f.Key.Contains("chongqing", StringComparison.Ordinal)), chongqing.GetProperty("flows").GetArrayLength());
+
+        using var csv = await platform.SendAsync(HttpMethod.Get, "/api/v1/stats/joint.csv");
+        var lines = Encoding.UTF8.GetString(await csv.Content.ReadAsByteArrayAsync()).Split("\r\n");
+        var (contracts, amount) = flows["sichuan→chongqing"];
+        Assert.Contains(lines, l => l.StartsWith($"registered_contracts,sichuan,,,,,,,,chongqing,{contracts},{amount.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)},", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -93,7 +93,7 @@ public class DealStateTests
         var twice = registered.Next.Register(null, Samples.JointAdministrator, Samples.Now);
         Assert.Equal(Refusal.WrongStatus, twice.Outcome.Refusal);
         Assert.Same(registered.Next, twice.Next);
-        var completed = registered.Next.Complete(null, Seller, Samples.Now).Next;
+        var completed = registered.Next.Complete(0.03m, null, Seller, Samples.Now).Next;
         Assert.Equal((DealStage.Completed, 7), (completed.Stage, completed.Version));
         Assert.Equal(new AuditExpectation("deal.completed", Seller.PrincipalId), AuditExpectation.Of(completed));
     }
