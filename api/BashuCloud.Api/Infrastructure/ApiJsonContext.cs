@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using BashuCloud.Api.Audit;
 using BashuCloud.Api.Changes;
 using BashuCloud.Api.Listings;
 using BashuCloud.Listings;
@@ -14,6 +15,7 @@ namespace BashuCloud.Api.Infrastructure;
 [JsonSerializable(typeof(ListingResponse))]
 [JsonSerializable(typeof(ListingView))]
 [JsonSerializable(typeof(ChangePage))]
+[JsonSerializable(typeof(AuditTrailResponse))]
 [JsonSerializable(typeof(Page<ListingSummary>))]
 [JsonSerializable(typeof(Page<SearchHit>))]
 [JsonSerializable(typeof(MatchList))]

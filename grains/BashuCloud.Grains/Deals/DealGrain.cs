@@ -36,30 +36,30 @@ internal sealed class DealGrain(
             ? await GrainFactory.GetGrain<IListingGrain>(listingId).GetAsync()
             : null;
         var brokerRole = inquiry.BrokerId is { } broker && BashuId.IsValid(broker) ? (await GrainFactory.GetGrain<IUserGrain>(broker).GetAsync())?.Role.ToString() : null;
-        return await Commit(Current.Open(Id, listing, inquiry, brokerRole, actor, Now));
+        return await Commit(Current.Open(Id, listing, inquiry, brokerRole, actor, Now), actor);
     }
 
     public Task<DealView?> GetAsync(Actor actor) => Task.FromResult(Current.CanSee(actor) ? Current.ToView(actor) : null);
 
-    public Task<Outcome<DealView>> EngageAsync(int? expectedVersion, Actor actor) => Commit(Current.Engage(expectedVersion, actor, Now));
+    public Task<Outcome<DealView>> EngageAsync(int? expectedVersion, Actor actor) => Commit(Current.Engage(expectedVersion, actor, Now), actor);
 
     public async Task<Outcome<DealView>> OfferAsync(OfferTerms terms, int? expectedVersion, Actor actor) =>
-        await Commit(Current.Offer(terms, await ListingStatusAsync(), expectedVersion, actor, Now));
+        await Commit(Current.Offer(terms, await ListingStatusAsync(), expectedVersion, actor, Now), actor);
 
     public async Task<Outcome<DealView>> AcceptAsync(int offerNumber, int? expectedVersion, Actor actor) =>
-        await Commit(Current.AcceptOffer(offerNumber, await ListingStatusAsync(), expectedVersion, actor, Now));
+        await Commit(Current.AcceptOffer(offerNumber, await ListingStatusAsync(), expectedVersion, actor, Now), actor);
 
     public Task<Outcome<DealView>> DeclineAsync(DeclineReason reason, string? text, int? expectedVersion, Actor actor) =>
-        Commit(Current.DeclineDeal(reason, text, expectedVersion, actor, Now));
+        Commit(Current.DeclineDeal(reason, text, expectedVersion, actor, Now), actor);
 
-    public Task<Outcome<DealView>> CancelAsync(string? note, int? expectedVersion, Actor actor) => Commit(Current.Cancel(note, expectedVersion, actor, Now));
+    public Task<Outcome<DealView>> CancelAsync(string? note, int? expectedVersion, Actor actor) => Commit(Current.Cancel(note, expectedVersion, actor, Now), actor);
 
     public Task<Outcome<DealView>> ContractAsync(ContractTerms contract, int? expectedVersion, Actor actor) =>
-        Commit(Current.RecordContract(contract, expectedVersion, actor, Now));
+        Commit(Current.RecordContract(contract, expectedVersion, actor, Now), actor);
 
-    public Task<Outcome<DealView>> RegisterAsync(int? expectedVersion, Actor actor) => Commit(Current.Register(expectedVersion, actor, Now));
+    public Task<Outcome<DealView>> RegisterAsync(int? expectedVersion, Actor actor) => Commit(Current.Register(expectedVersion, actor, Now), actor);
 
-    public Task<Outcome<DealView>> CompleteAsync(int? expectedVersion, Actor actor) => Commit(Current.Complete(options.Value.BrokerCommissionRate, expectedVersion, actor, Now));
+    public Task<Outcome<DealView>> CompleteAsync(int? expectedVersion, Actor actor) => Commit(Current.Complete(options.Value.BrokerCommissionRate, expectedVersion, actor, Now), actor);
 
     private async Task<ListingStatus?> ListingStatusAsync() =>
         Current.Exists ? (await GrainFactory.GetGrain<IListingGrain>(Current.ListingId).GetAsync())?.Status : null;
@@ -69,13 +69,13 @@ internal sealed class DealGrain(
     /// crash in between leaves the listing's status behind until the deal's next step tells it again (the listing
     /// counts each deal once, so telling it twice changes nothing).
     /// </summary>
-    private async Task<Outcome<DealView>> Commit(Decision<DealState, DealView> decision)
+    private async Task<Outcome<DealView>> Commit(Decision<DealState, DealView> decision, Actor actor)
     {
         var before = Current.Stage;
         var outcome = await state.Commit(decision, this);
         if (outcome.Succeeded && (Current.Stage != before || DealState.IsUnderway(Current.Stage)))
         {
-            await GrainFactory.GetGrain<IListingGrain>(Current.ListingId).FollowDealAsync(Id, Current.Stage);
+            await GrainFactory.GetGrain<IListingGrain>(Current.ListingId).FollowDealAsync(Id, Current.Stage, actor);
         }
         return outcome;
     }

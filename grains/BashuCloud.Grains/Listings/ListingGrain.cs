@@ -59,8 +59,8 @@ internal sealed class ListingGrain(
     public Task<Outcome<ListingView>> WithdrawAsync(string? reason, int? expectedVersion, Actor actor) =>
         Commit(Current.Withdraw(reason, expectedVersion, actor, Now));
 
-    public Task<Outcome<ListingView>> FollowDealAsync(string dealId, Deals.DealStage stage) =>
-        Commit(Current.FollowDeal(dealId, stage, Now));
+    public Task<Outcome<ListingView>> FollowDealAsync(string dealId, Deals.DealStage stage, Actor actor) =>
+        Commit(Current.FollowDeal(dealId, stage, actor, Now));
 
     /// <summary>Stores the decision, then revokes the read caches' leases (unless nothing changed), then answers.</summary>
     private async Task<Outcome<ListingView>> Commit(Decision<ListingState, ListingView> decision)

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using BashuCloud.Audit;
 using BashuCloud.Regions;
 using BashuCloud.Users;
 using ListingDecision = BashuCloud.Decision<BashuCloud.Listings.ListingState, BashuCloud.Listings.ListingView>;
@@ -26,6 +27,8 @@ internal sealed record ListingState
     [Id(6)] public DateTimeOffset UpdatedAt { get; init; }
     [Id(7)] public DateTimeOffset? PublishedAt { get; init; }
     [Id(8)] public string? ReviewNote { get; init; }
+    /// <summary>The change that made this version; PostgreSQL copies it into the audit trail as the state is stored.</summary>
+    [Id(9)] public AuditEntry? LastChange { get; init; }
     /// <summary>The deals under way on this listing: while there are any, a published listing is Negotiating.</summary>
     [Id(10)] public IReadOnlyList<string> ActiveDeals { get; init; } = [];
 
@@ -61,7 +64,7 @@ internal sealed record ListingState
             OwnerId = creation.OwnerId,
             Content = draft,
             CreatedAt = now,
-        }, now);
+        }, AuditEntry.Of("listing.created", actor, now));
     }
 
     public ListingDecision Update(ListingDraft draft, int? expectedVersion, Actor actor, DateTimeOffset now)
@@ -84,12 +87,12 @@ internal sealed record ListingState
         if (ListingRules.SameContent(merged, Content)) return new(this, Outcome<ListingView>.Ok(ToView()));
         // A published listing that changes goes back to review: administrators approve what the public sees.
         var status = Status is ListingStatus.Published ? ListingStatus.InReview : Status;
-        return Accept(this with { Content = merged, Status = status }, now);
+        return Accept(this with { Content = merged, Status = status }, AuditEntry.Of("listing.updated", actor, now));
     }
 
     public ListingDecision Submit(int? expectedVersion, Actor actor, DateTimeOffset now) =>
         Refuse(expectedVersion, actor, byOwner: true, [ListingStatus.Draft])
-        ?? Accept(this with { Status = ListingStatus.InReview, ReviewNote = null }, now);
+        ?? Accept(this with { Status = ListingStatus.InReview, ReviewNote = null }, AuditEntry.Of("listing.submitted", actor, now));
 
     public ListingDecision Approve(int? expectedVersion, Actor actor, DateTimeOffset now)
     {
@@ -98,7 +101,7 @@ internal sealed record ListingState
         {
             return ListingDecision.Invalid(this, Errors("expiresOn", "已过有效期，请先续期 (expired: renew first)"));
         }
-        return Accept(this with { Status = ListingStatus.Published, PublishedAt = now, ReviewNote = null }, now);
+        return Accept(this with { Status = ListingStatus.Published, PublishedAt = now, ReviewNote = null }, AuditEntry.Of("listing.approved", actor, now));
     }
 
     public ListingDecision Reject(string? reason, int? expectedVersion, Actor actor, DateTimeOffset now)
@@ -108,7 +111,8 @@ internal sealed record ListingState
         {
             return ListingDecision.Invalid(this, Errors("reason", $"退回须说明理由，不超过 {ReasonMax} 字 (a reason of at most {ReasonMax} characters is required)"));
         }
-        return Accept(this with { Status = ListingStatus.Draft, ReviewNote = reason.Trim() }, now);
+        var note = reason.Trim();
+        return Accept(this with { Status = ListingStatus.Draft, ReviewNote = note }, AuditEntry.Of("listing.rejected", actor, now, note));
     }
 
     public ListingDecision Withdraw(string? reason, int? expectedVersion, Actor actor, DateTimeOffset now)
@@ -122,14 +126,15 @@ internal sealed record ListingState
         {
             return ListingDecision.Invalid(this, Errors("reason", $"不超过 {ReasonMax} 字 (at most {ReasonMax} characters)"));
         }
-        return Accept(this with { Status = ListingStatus.Withdrawn, ReviewNote = reason?.Trim() }, now);
+        var note = reason?.Trim();
+        return Accept(this with { Status = ListingStatus.Withdrawn, ReviewNote = note }, AuditEntry.Of("listing.withdrawn", actor, now, note));
     }
 
     /// <summary>
     /// The listing's status follows its deals: Negotiating while one is under way, Published again when none is,
     /// Traded when one completes. A listing withdrawn or expired meanwhile keeps that status.
     /// </summary>
-    public ListingDecision FollowDeal(string dealId, Deals.DealStage stage, DateTimeOffset now)
+    public ListingDecision FollowDeal(string dealId, Deals.DealStage stage, Actor actor, DateTimeOffset now)
     {
         if (!Exists) return ListingDecision.Refuse(this, Refusal.NotFound, "房源不存在 (listing not found)");
         IReadOnlyList<string> active = Deals.DealState.IsUnderway(stage) ? [.. ActiveDeals.Union([dealId])] : [.. ActiveDeals.Where(d => d != dealId)];
@@ -137,14 +142,15 @@ internal sealed record ListingState
             : stage is Deals.DealStage.Completed ? ListingStatus.Traded
             : active.Count > 0 ? ListingStatus.Negotiating : ListingStatus.Published;
         if (status == Status && active.SequenceEqual(ActiveDeals)) return new(this, Outcome<ListingView>.Ok(ToView()));
-        return Accept(this with { Status = status, ActiveDeals = active }, now);
+        return Accept(this with { Status = status, ActiveDeals = active }, AuditEntry.Of("listing.deal-followed", actor, now, $"{dealId} {stage}: {status}"));
     }
 
     private const string Fixed = "创建后不可修改 (cannot change after creation)";
 
-    private static ListingDecision Accept(ListingState next, DateTimeOffset now)
+    /// <summary>The next version, stamped with the change that made it: every accepted decision leaves one audit entry.</summary>
+    private static ListingDecision Accept(ListingState next, AuditEntry change)
     {
-        var stamped = next with { Version = next.Version + 1, UpdatedAt = now };
+        var stamped = next with { Version = next.Version + 1, UpdatedAt = change.At, LastChange = change };
         return new(stamped, Outcome<ListingView>.Ok(stamped.ToView()));
     }
 

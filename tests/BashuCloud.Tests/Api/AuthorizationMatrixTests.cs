@@ -31,6 +31,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("GET /api/v1/listings/{id}", async f => new Target($"/api/v1/listings/{(await f.DraftAsync()).Id}"), [404, 401, 200, 404, 200, 404, 200, 404, 404, 404]),
         new("GET /api/v1/listings/search", _ => Path("/api/v1/listings/search?q=地铁"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
         new("GET /api/v1/listings/{id}/matches", async f => new Target($"/api/v1/listings/{(await f.DraftAsync()).Id}/matches"), [404, 401, 200, 404, 200, 404, 200, 404, 404, 404]),
+        new("GET /api/v1/listings/{id}/history", async f => new Target($"/api/v1/listings/{(await f.DraftAsync()).Id}/history"), [401, 401, 200, 404, 200, 404, 200, 404, 404, 404]),
         new("POST /api/v1/listings", _ => Body("/api/v1/listings", Samples.Draft(Region.Sichuan)), [401, 401, 201, 201, 201, 201, 201, 403, 403, 403]),
         new("PUT /api/v1/listings/{id}", f => f.EditAsync(), [401, 401, 200, 403, 200, 403, 200, 403, 403, 403]),
         new("POST /api/v1/listings/{id}/submit", async f => new Target($"/api/v1/listings/{(await f.DraftAsync()).Id}/submit"), [401, 401, 200, 403, 200, 403, 200, 403, 403, 403]),
@@ -79,6 +80,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
             [401, 401, 403, 201, 403, 403, 403, 403, 403, 403]),
         // Deals: the owner sells, the other region's researcher buys; either region's administrators may look.
         new("GET /api/v1/deals/{id}", async f => new Target($"/api/v1/deals/{await f.InquiryAsync()}"), [401, 401, 200, 200, 200, 200, 200, 404, 404, 404]),
+        new("GET /api/v1/deals/{id}/history", async f => new Target($"/api/v1/deals/{await f.InquiryAsync()}/history"), [401, 401, 200, 200, 200, 200, 200, 404, 404, 404]),
         new("POST /api/v1/deals/{id}/engage", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Inquiry)}/engage"),
             [401, 401, 200, 403, 403, 403, 403, 404, 403, 404]),
         new("POST /api/v1/deals/{id}/offers", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Negotiating)}/offers", DealScript.SellerOffer),

@@ -13,7 +13,7 @@ namespace BashuCloud.Tests.Api;
 public sealed class DashboardBrowserTests(PlatformFixture platform)
 {
     private const string Chromium = "/usr/bin/chromium";
-    private static readonly string[] Charts = ["chart-region-kind", "chart-status", "chart-field", "chart-month", "chart-users"];
+    private static readonly string[] Charts = ["chart-region-kind", "chart-status", "chart-field", "chart-month", "chart-users", "chart-flows", "chart-deals"];
     private static readonly string Artifacts = Path.Combine(Repository.Root, "TestResults", "dashboard");
 
     [Fact]
@@ -26,6 +26,7 @@ public sealed class DashboardBrowserTests(PlatformFixture platform)
                 await platform.PublishListingAsync(Samples.Draft(region, kind) with { Field = TechnologyField.RailTransit });
             }
         }
+        await new DealScript(platform, Region.Chongqing).AtAsync(BashuCloud.Deals.DealStage.Registered);
         await platform.WaitForReadModelCaughtUpAsync();
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./bashu test installs Debian's chromium package");
         Directory.CreateDirectory(Artifacts);
@@ -66,7 +67,6 @@ public sealed class DashboardBrowserTests(PlatformFixture platform)
             var size = await page.EvalOnSelectorAsync<int[]>($"#{chart} canvas", "c => [c.width, c.height]");
             Assert.True(size[0] > 100 && size[1] > 100, $"{chart}: canvas {size[0]}×{size[1]}");
         }
-        Assert.False(string.IsNullOrWhiteSpace(await page.TextContentAsync("#flows")));
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "dashboard.png"), FullPage = true });
 
         // A filter narrows every figure exactly as the API narrows them, and the export follows the filter.
@@ -113,6 +113,8 @@ public sealed class DashboardBrowserTests(PlatformFixture platform)
             ["academic-registered"] = api.GetProperty("academic").GetProperty("lists").EnumerateArray().Sum(l => l.GetProperty("registered").GetInt64()),
         };
         Assert.True(expected["listings-total"] > 0);
+        var turnover = api.GetProperty("deals").GetProperty("turnoverCny").EnumerateObject().Sum(r => r.Value.GetDecimal());
+        Assert.Equal(turnover, decimal.Parse((await page.TextContentAsync("[data-figure=deals-turnover]"))!, NumberStyles.Number, CultureInfo.InvariantCulture));
         foreach (var (figure, value) in expected)
         {
             // What a person reads: the grouped number on the page ("1,234").

@@ -61,6 +61,20 @@ public sealed class DealApiTests(PlatformFixture platform)
         Assert.Equal("Completed", completed.GetProperty("stage").GetString());
         Assert.Equal(8, completed.GetProperty("version").GetInt32());
         Assert.Equal("Traded", await ListingStatusAsync(listing));
+        // Every step is in the deal's audit trail, one entry per version, with who took it; nothing can rewrite it.
+        var history = (await _script.SendAsync(HttpMethod.Get, $"/api/v1/deals/{id}/history", null, _script.BuyerKey)).GetProperty("entries").EnumerateArray().ToList();
+        Assert.Equal(["deal.opened", "deal.engaged", "deal.offered", "deal.offered", "deal.agreed", "deal.contracted", "deal.registered", "deal.completed"],
+            history.Select(e => e.GetProperty("action").GetString()));
+        Assert.Equal(Enumerable.Range(1, 8), history.Select(e => e.GetProperty("versionAfter").GetInt32()));
+        Assert.Equal(number, history[6].GetProperty("detail").GetString());
+        Assert.Equal("Administrator", history[6].GetProperty("actorRole").GetString());
+        using (var rewrite = await platform.SendAsync(HttpMethod.Delete, $"/api/v1/deals/{id}/history", key: PlatformProcesses.AdminKey))
+        {
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, rewrite.StatusCode);
+        }
+        var listingHistory = (await _script.SendAsync(HttpMethod.Get, $"/api/v1/listings/{listing}/history", null, _script.SellerKey)).GetProperty("entries");
+        Assert.Contains(listingHistory.EnumerateArray(), e => e.GetProperty("action").GetString() == "listing.deal-followed"
+            && e.GetProperty("detail").GetString()!.EndsWith("Traded", StringComparison.Ordinal));
         // A traded listing takes no new inquiry.
         await _script.SendAsync(HttpMethod.Post, $"/api/v1/listings/{listing}/inquiries", DealScript.Inquiry, _script.BuyerKey, HttpStatusCode.Conflict);
     }

@@ -1,4 +1,3 @@
-using BashuCloud.Storage;
 using Npgsql;
 using Orleans.Storage;
 
@@ -8,53 +7,33 @@ namespace BashuCloud.Tests.Storage;
 /// The silos' grain storage (group commit) on a real PostgreSQL: what a grain hears as written is stored, with
 /// its change-log row; what it hears as refused or failed is not.
 /// </summary>
-public sealed class GrainStorageTests : IAsyncLifetime, IAsyncDisposable
+public sealed class GrainStorageTests : SiloStorageTests
 {
-    private const string ServiceId = "bashucloud-tests";
-    private TestDatabase _db = null!;
-    private GroupCommit _commit = null!;
-    private PostgresGrainStorage _storage = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await TestDatabase.CreateAsync();
-        _commit = new GroupCommit(_db.DataSource, ServiceId, writers: 2, maxBatch: 64);
-        _storage = new PostgresGrainStorage(_db.DataSource, ServiceId, _commit);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _commit.DisposeAsync();
-        await _db.DisposeAsync();
-    }
-
-    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
-
     [Fact]
     public async Task State_is_versioned_a_stale_write_is_refused_and_every_write_reaches_the_change_log()
     {
         var grain = GrainId.Create("probe", "sichuan-state");
         var state = new GrainState<Probe> { State = new Probe("第一版") };
-        await _storage.WriteStateAsync("probe", grain, state);
+        await Store.WriteStateAsync("probe", grain, state);
         state.State = new Probe("第二版");
-        await _storage.WriteStateAsync("probe", grain, state);
+        await Store.WriteStateAsync("probe", grain, state);
         Assert.Equal(("2", true), (state.ETag, state.RecordExists));
 
         var stale = new GrainState<Probe> { State = new Probe("过期"), ETag = "1" };
-        await Assert.ThrowsAsync<InconsistentStateException>(() => _storage.WriteStateAsync("probe", grain, stale));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => Store.WriteStateAsync("probe", grain, stale));
         var twice = new GrainState<Probe> { State = new Probe("重复创建") };
-        await Assert.ThrowsAsync<InconsistentStateException>(() => _storage.WriteStateAsync("probe", grain, twice));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => Store.WriteStateAsync("probe", grain, twice));
 
         var read = await ReadAsync("probe", grain);
         Assert.Equal(("第二版", "2", true), (read.State!.Text, read.ETag, read.RecordExists));
 
-        await _storage.ClearStateAsync("probe", grain, read);
+        await Store.ClearStateAsync("probe", grain, read);
         var cleared = await ReadAsync("probe", grain);
         Assert.Equal(((string?)null, "3", false), (cleared.State!.Text, cleared.ETag, cleared.RecordExists));
 
         Assert.Equal(
             "1:false,2:false,3:true",
-            await _db.ScalarAsync<string>("SELECT string_agg(version || ':' || deleted, ',' ORDER BY seq) FROM change_log WHERE grain_key = 'sichuan-state'"));
+            await Db.ScalarAsync<string>("SELECT string_agg(version || ':' || deleted, ',' ORDER BY seq) FROM change_log WHERE grain_key = 'sichuan-state'"));
     }
 
     [Fact]
@@ -68,12 +47,12 @@ public sealed class GrainStorageTests : IAsyncLifetime, IAsyncDisposable
     public async Task Two_grain_types_with_one_key_never_share_a_row()
     {
         var key = "sichuan-01JD5Z8Q8X4M6W2T3R9K7B1C0A";
-        await _storage.WriteStateAsync("user", GrainId.Create("user", key), new GrainState<Probe> { State = new Probe("用户") });
-        await _storage.WriteStateAsync("listing", GrainId.Create("listing", key), new GrainState<Probe> { State = new Probe("房源") });
+        await Store.WriteStateAsync("user", GrainId.Create("user", key), new GrainState<Probe> { State = new Probe("用户") });
+        await Store.WriteStateAsync("listing", GrainId.Create("listing", key), new GrainState<Probe> { State = new Probe("房源") });
 
         Assert.Equal("用户", (await ReadAsync("user", GrainId.Create("user", key))).State!.Text);
         Assert.Equal("房源", (await ReadAsync("listing", GrainId.Create("listing", key))).State!.Text);
-        Assert.Equal(2L, await _db.ScalarAsync<long>("SELECT count(*) FROM grain_state WHERE grain_key = $1", key));
+        Assert.Equal(2L, await Db.ScalarAsync<long>("SELECT count(*) FROM grain_state WHERE grain_key = $1", key));
     }
 
     [Fact]
@@ -81,14 +60,14 @@ public sealed class GrainStorageTests : IAsyncLifetime, IAsyncDisposable
     {
         // 200 grains write at once (so batches form), and 20 of them with a stale version.
         var grains = Enumerable.Range(0, 200).Select(i => GrainId.Create("probe", $"sichuan-many-{i:D3}")).ToArray();
-        foreach (var grain in grains) await _storage.WriteStateAsync("probe", grain, new GrainState<Probe> { State = new Probe("v1") });
+        foreach (var grain in grains) await Store.WriteStateAsync("probe", grain, new GrainState<Probe> { State = new Probe("v1") });
 
         var outcomes = await Task.WhenAll(grains.Select(async (grain, i) =>
         {
             var state = new GrainState<Probe> { State = new Probe("v2"), ETag = i % 10 == 0 ? "7" : "1" };
             try
             {
-                await _storage.WriteStateAsync("probe", grain, state);
+                await Store.WriteStateAsync("probe", grain, state);
                 return state.ETag;
             }
             catch (InconsistentStateException)
@@ -99,8 +78,8 @@ public sealed class GrainStorageTests : IAsyncLifetime, IAsyncDisposable
 
         Assert.Equal(20, outcomes.Count(o => o == "refused"));
         Assert.Equal(180, outcomes.Count(o => o == "2"));
-        Assert.Equal(180L, await _db.ScalarAsync<long>("SELECT count(*) FROM grain_state WHERE grain_key LIKE 'sichuan-many-%' AND version = 2 AND payload->>'text' = 'v2'"));
-        Assert.Equal(380L, await _db.ScalarAsync<long>("SELECT count(*) FROM change_log WHERE grain_key LIKE 'sichuan-many-%'"));
+        Assert.Equal(180L, await Db.ScalarAsync<long>("SELECT count(*) FROM grain_state WHERE grain_key LIKE 'sichuan-many-%' AND version = 2 AND payload->>'text' = 'v2'"));
+        Assert.Equal(380L, await Db.ScalarAsync<long>("SELECT count(*) FROM change_log WHERE grain_key LIKE 'sichuan-many-%'"));
     }
 
     [Fact]
@@ -108,7 +87,7 @@ public sealed class GrainStorageTests : IAsyncLifetime, IAsyncDisposable
     {
         // One change in a batch that PostgreSQL refuses fails its whole transaction: whoever shared the batch
         // hears the failure too, and nothing of it is stored. Nothing acknowledged may be missing.
-        await _db.ExecuteAsync("ALTER TABLE change_log ADD CONSTRAINT refuse_poison CHECK (grain_key NOT LIKE 'sichuan-poison%')");
+        await Db.ExecuteAsync("ALTER TABLE change_log ADD CONSTRAINT refuse_poison CHECK (grain_key NOT LIKE 'sichuan-poison%')");
         try
         {
             var keys = Enumerable.Range(0, 100).Select(i => i % 7 == 0 ? $"sichuan-poison-{i:D3}" : $"sichuan-mixed-{i:D3}").ToArray();
@@ -116,7 +95,7 @@ public sealed class GrainStorageTests : IAsyncLifetime, IAsyncDisposable
             {
                 try
                 {
-                    await _storage.WriteStateAsync("probe", GrainId.Create("probe", key), new GrainState<Probe> { State = new Probe(key) });
+                    await Store.WriteStateAsync("probe", GrainId.Create("probe", key), new GrainState<Probe> { State = new Probe(key) });
                     return true;
                 }
                 catch (PostgresException)
@@ -126,7 +105,7 @@ public sealed class GrainStorageTests : IAsyncLifetime, IAsyncDisposable
             }));
 
             var stored = new HashSet<string>();
-            await using (var command = _db.DataSource.CreateCommand("SELECT grain_key FROM grain_state WHERE grain_key LIKE 'sichuan-%-0%'"))
+            await using (var command = Db.DataSource.CreateCommand("SELECT grain_key FROM grain_state WHERE grain_key LIKE 'sichuan-%-0%'"))
             await using (var reader = await command.ExecuteReaderAsync())
             {
                 while (await reader.ReadAsync()) stored.Add(reader.GetString(0));
@@ -136,14 +115,14 @@ public sealed class GrainStorageTests : IAsyncLifetime, IAsyncDisposable
         }
         finally
         {
-            await _db.ExecuteAsync("ALTER TABLE change_log DROP CONSTRAINT refuse_poison");
+            await Db.ExecuteAsync("ALTER TABLE change_log DROP CONSTRAINT refuse_poison");
         }
     }
 
     private async Task<GrainState<Probe>> ReadAsync(string stateName, GrainId grain)
     {
         var state = new GrainState<Probe>();
-        await _storage.ReadStateAsync(stateName, grain, state);
+        await Store.ReadStateAsync(stateName, grain, state);
         return state;
     }
 

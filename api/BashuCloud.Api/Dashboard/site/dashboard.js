@@ -17,6 +17,10 @@
       RailTransit: "轨道交通", IntelligentVehicles: "智能网联汽车", ArtificialIntelligence: "人工智能",
       ChemicalEngineering: "化工", Other: "其他",
     },
+    stage: {
+      Inquiry: "询价", Negotiating: "洽谈", Agreed: "达成一致", Contracted: "已签合同", Registered: "已登记",
+      Completed: "已完成", Declined: "已拒绝", Cancelled: "已取消",
+    },
     role: {
       Researcher: "科研人员", Enterprise: "企业", Institution: "高校院所", FinancialInstitution: "金融机构",
       Broker: "技术经纪人", ServiceProvider: "服务机构", Administrator: "管理员",
@@ -74,6 +78,9 @@
     figure("listings-chongqing", listings.byRegion.chongqing ?? 0);
     figure("listings-published", listings.byStatus.Published ?? 0);
     figure("users-total", users.total);
+    figure("deals-turnover", Object.values(deals.turnoverCny).reduce((total, amount) => total + amount, 0));
+    document.getElementById("deals-contracts").textContent =
+      `已登记合同 ${number(deals.flows.reduce((total, flow) => total + flow.contracts, 0))} 份；交易 ${number(deals.total)} 宗`;
     figure("academic-registered", academic.lists.reduce((total, list) => total + list.registered, 0));
     document.getElementById("academic-announced").textContent =
       `名录公布 ${number(academic.lists.reduce((total, list) => total + list.announced, 0))}（${[...new Set(academic.lists.map((l) => l.year))].join("、")} 年）`;
@@ -131,8 +138,31 @@
         data: roles.map((role) => sum(users.cells, (c) => c.region === region && c.role === role)),
       })),
     });
-    // Contracts between the provinces come with the deal workflow; until then the API says so, and so does the page.
-    document.getElementById("flows").textContent = deals.note;
+    // Registered contracts by where the technology flows: each contract once, seller's region → buyer's region.
+    const flows = regions.flatMap((from) => regions.map((to) => ({ from, to })));
+    draw("chart-flows", {
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: flows.map((f) => `${label("region", f.from)} → ${label("region", f.to)}`) },
+      yAxis: { type: "value", name: "元" },
+      series: [{
+        type: "bar", name: "合同金额",
+        data: flows.map((f) => ({
+          value: sum(deals.flows, (x) => x.from === f.from && x.to === f.to, (x) => x.amountCny),
+          itemStyle: { color: colors[f.from] },
+        })),
+      }],
+    });
+    const stages = Object.keys(labels.stage);
+    draw("chart-deals", {
+      tooltip: { trigger: "axis" },
+      legend: {},
+      xAxis: { type: "category", data: stages.map((s) => label("stage", s)) },
+      yAxis: { type: "value" },
+      series: regions.map((region) => ({
+        name: `卖方在${label("region", region)}`, type: "bar", stack: "regions", color: colors[region],
+        data: stages.map((stage) => sum(deals.stages, (d) => d.sellerRegion === region && d.stage === stage)),
+      })),
+    });
   }
 
   function figure(name, value) {
@@ -141,8 +171,8 @@
     element.dataset.value = String(value);
   }
 
-  function sum(cells, admits) {
-    return cells.reduce((total, cell) => (admits(cell) ? total + cell.count : total), 0);
+  function sum(cells, admits, value = (cell) => cell.count) {
+    return cells.reduce((total, cell) => (admits(cell) ? total + value(cell) : total), 0);
   }
 
   // A chart marks itself rendered once ECharts has finished drawing it (what the browser test waits for).
