@@ -44,8 +44,8 @@ public static class DealEndpoints
             .WithSummary("取消交易 (cancel, before a contract)");
         group.MapPost("/{id}/contract", Contract).RequireAuthorization(write).Produces<DealView>()
             .WithSummary("登记合同要素 (record the contract: amount, terms, signing date)");
-        group.MapPost("/{id}/registration", Register).RequireAuthorization(ApiKeyAuthentication.Administrator).Produces<DealView>()
-            .WithSummary("技术合同登记 (register the contract: once, by an administrator of the seller's region)");
+        group.MapPost("/{id}/registration", Register).RequireAuthorization(write).Produces<DealView>()
+            .WithSummary("技术合同登记 (register the contract: once, in the seller's region, by the seller or an administrator of that region)");
         group.MapPost("/{id}/complete", Complete).RequireAuthorization(write).Produces<DealView>()
             .WithSummary("确认完成 (complete: the seller or an administrator of the seller's region)");
         return group;

@@ -178,13 +178,16 @@ internal sealed record DealState
             AuditEntry.Of("deal.contracted", actor, now, $"{Cny(contract.AmountCny)} CNY"), actor, now);
     }
 
-    /// <summary>技术合同登记: once, by an administrator of the seller's region, which issues the number.</summary>
+    /// <summary>
+    /// 技术合同登记: once, in the seller's region: by the seller, or for them by an administrator of that region; the
+    /// platform issues the number.
+    /// </summary>
     public DealDecision Register(int? expectedVersion, Actor actor, DateTimeOffset now)
     {
         if (!Exists || !CanSee(actor)) return DealDecision.Refuse(this, Refusal.NotFound, "交易不存在 (deal not found)");
-        if (!actor.IsAdministratorOf(SellerRegion))
+        if (PartyOf(actor) is not DealParty.Seller && !actor.IsAdministratorOf(SellerRegion))
         {
-            return DealDecision.Refuse(this, Refusal.Forbidden, "技术合同在卖方所在地区登记，须由该地区管理员办理 (registered by an administrator of the seller's region)");
+            return DealDecision.Refuse(this, Refusal.Forbidden, "技术合同由卖方在其所在地区登记 (registered by the seller, or an administrator of the seller's region)");
         }
         if (Registration is not null) return DealDecision.Refuse(this, Refusal.WrongStatus, $"合同已登记，登记号 {Registration.Number} (already registered)");
         if (Stale(expectedVersion) is { } stale) return stale;

@@ -94,7 +94,7 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("POST /api/v1/deals/{id}/contract", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Agreed)}/contract", DealScript.Contract),
             [401, 401, 200, 200, 403, 403, 403, 404, 403, 404]),
         new("POST /api/v1/deals/{id}/registration", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Contracted)}/registration"),
-            [401, 401, 403, 403, 200, 403, 200, 403, 403, 403]),
+            [401, 401, 200, 403, 200, 403, 200, 404, 403, 404]),
         // Completing trades the listing: a fresh one each time, so the next caller's deal can still be opened.
         new("POST /api/v1/deals/{id}/complete", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Registered, freshListing: true)}/complete"),
             [401, 401, 200, 403, 200, 403, 200, 404, 403, 404]),

@@ -88,6 +88,8 @@ public class DealStateTests
         Assert.Equal(Refusal.WrongStatus, Offered().RecordContract(contract, null, Seller, Samples.Now).Outcome.Refusal);
         var contracted = Contracted();
         Assert.Equal(Refusal.Forbidden, contracted.Register(null, Samples.Administrator(Region.Chongqing), Samples.Now).Outcome.Refusal);
+        Assert.Equal(Refusal.Forbidden, contracted.Register(null, Buyer, Samples.Now).Outcome.Refusal);
+        Assert.True(contracted.Register(null, Seller, Samples.Now).Outcome.Succeeded);
         var registered = contracted.Register(null, Samples.Administrator(Region.Sichuan), Samples.Now);
         Assert.Equal("51-2026-01JD5Z8Q8X4M6W2T3R9K7B1C0B", registered.Next.Registration!.Number);
         var twice = registered.Next.Register(null, Samples.JointAdministrator, Samples.Now);
