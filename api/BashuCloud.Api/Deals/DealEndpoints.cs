@@ -23,6 +23,10 @@ public static class DealEndpoints
 
     public sealed record ContractRequest(decimal? AmountCny, string? Terms, DateOnly? SignedOn);
 
+    public sealed record LegalReviewRequest(string? ReviewerId);
+
+    public sealed record LegalOpinionRequest(LegalOpinion? Opinion, string? Notes);
+
     public static RouteGroupBuilder MapDealEndpoints(this IEndpointRouteBuilder app)
     {
         var write = Scopes.Policy(Scopes.ListingsWrite);
@@ -48,6 +52,10 @@ public static class DealEndpoints
             .WithSummary("技术合同登记 (register the contract: once, in the seller's region, by the seller or an administrator of that region)");
         group.MapPost("/{id}/complete", Complete).RequireAuthorization(write).Produces<DealView>()
             .WithSummary("确认完成 (complete: the seller or an administrator of the seller's region)");
+        group.MapPost("/{id}/legal-review", RequestLegalReview).RequireAuthorization(write).Produces<DealView>()
+            .WithSummary("申请法律审查 (a party asks a legal service provider to review the contract: {\"reviewerId\": …})");
+        group.MapPost("/{id}/legal-review/opinion", GiveLegalOpinion).RequireAuthorization(write).Produces<DealView>()
+            .WithSummary("出具法律意见 (the reviewer's opinion: NoObjection, or ChangesRequested with notes)");
         return group;
     }
 
@@ -100,6 +108,14 @@ public static class DealEndpoints
 
     private static Task<IResult> Complete(string id, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
         Step(id, request, version => grains.GetGrain<IDealGrain>(id).CompleteAsync(version, user.RequireActor()));
+
+    private static Task<IResult> RequestLegalReview(string id, LegalReviewRequest body, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
+        Step(id, request, version => grains.GetGrain<IDealGrain>(id).RequestLegalReviewAsync(body.ReviewerId ?? "", version, user.RequireActor()));
+
+    private static Task<IResult> GiveLegalOpinion(string id, LegalOpinionRequest body, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
+        body.Opinion is not { } opinion
+            ? Task.FromResult(Problems.Unprocessable(new Dictionary<string, string[]> { ["opinion"] = ["必填：NoObjection 或 ChangesRequested (required)"] }))
+            : Step(id, request, version => grains.GetGrain<IDealGrain>(id).GiveLegalOpinionAsync(opinion, body.Notes, version, user.RequireActor()));
 
     private static Task<IResult> Step(string id, HttpRequest request, Func<int?, Task<Outcome<DealView>>> step) =>
         GrainSteps.RunAsync(id, request, step, deal => deal.Version, NotFound);

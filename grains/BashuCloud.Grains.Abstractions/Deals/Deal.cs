@@ -94,6 +94,27 @@ public sealed record Decline(
     [property: Id(1)] DeclineReason Reason,
     [property: Id(2)] string? Text);
 
+[GenerateSerializer, Alias("bashu.LegalOpinion")]
+public enum LegalOpinion
+{
+    /// <summary>无异议</summary>
+    NoObjection = 1,
+    /// <summary>建议修改</summary>
+    ChangesRequested = 2,
+}
+
+/// <summary>
+/// 法律审查: a party asked a legal service provider to review the contract; the provider's opinion, once given.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("bashu.LegalReview")]
+public sealed record LegalReview(
+    [property: Id(0)] string ReviewerId,
+    [property: Id(1)] DealParty RequestedBy,
+    [property: Id(2)] DateTimeOffset RequestedAt,
+    [property: Id(3)] LegalOpinion? Opinion = null,
+    [property: Id(4)] string? Notes = null,
+    [property: Id(5)] DateTimeOffset? GivenAt = null);
+
 /// <summary>
 /// A deal as one of its parties, its broker or an administrator sees it. <see cref="BuyerContact"/> is null for the
 /// seller until the seller takes the inquiry up.
@@ -120,6 +141,7 @@ public sealed record DealView(
     [property: Id(17)] Decline? Decline,
     [property: Id(18)] string? CancelNote,
     [property: Id(21)] decimal? BrokerCreditCny,
+    [property: Id(22)] LegalReview? LegalReview,
     [property: Id(19)] DateTimeOffset CreatedAt,
     [property: Id(20)] DateTimeOffset UpdatedAt);
 
@@ -150,4 +172,10 @@ public interface IDealGrain : IGrainWithStringKey
     [Alias("register")] Task<Outcome<DealView>> RegisterAsync(int? expectedVersion, Actor actor);
 
     [Alias("complete")] Task<Outcome<DealView>> CompleteAsync(int? expectedVersion, Actor actor);
+
+    /// <summary>A party asks a legal service provider (a registered user with the ServiceProvider role) to review the contract.</summary>
+    [Alias("request-legal-review")] Task<Outcome<DealView>> RequestLegalReviewAsync(string reviewerId, int? expectedVersion, Actor actor);
+
+    /// <summary>The reviewer gives their opinion.</summary>
+    [Alias("give-legal-opinion")] Task<Outcome<DealView>> GiveLegalOpinionAsync(LegalOpinion opinion, string? notes, int? expectedVersion, Actor actor);
 }

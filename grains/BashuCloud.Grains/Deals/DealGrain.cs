@@ -61,6 +61,15 @@ internal sealed class DealGrain(
 
     public Task<Outcome<DealView>> CompleteAsync(int? expectedVersion, Actor actor) => Commit(Current.Complete(options.Value.BrokerCommissionRate, expectedVersion, actor, Now), actor);
 
+    public async Task<Outcome<DealView>> RequestLegalReviewAsync(string reviewerId, int? expectedVersion, Actor actor)
+    {
+        var role = BashuId.IsValid(reviewerId) ? (await GrainFactory.GetGrain<IUserGrain>(reviewerId).GetAsync())?.Role.ToString() : null;
+        return await Commit(Current.RequestLegalReview(reviewerId, role, expectedVersion, actor, Now), actor);
+    }
+
+    public Task<Outcome<DealView>> GiveLegalOpinionAsync(LegalOpinion opinion, string? notes, int? expectedVersion, Actor actor) =>
+        Commit(Current.GiveLegalOpinion(opinion, notes, expectedVersion, actor, Now), actor);
+
     private async Task<ListingStatus?> ListingStatusAsync() =>
         Current.Exists ? (await GrainFactory.GetGrain<IListingGrain>(Current.ListingId).GetAsync())?.Status : null;
 

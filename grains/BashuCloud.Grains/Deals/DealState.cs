@@ -49,15 +49,16 @@ internal sealed record DealState
     [Id(22)] public DateTimeOffset? EngagedAt { get; init; }
     /// <summary>The broker's credit, computed once when the deal completes (contract amount × the configured rate).</summary>
     [Id(23)] public decimal? BrokerCreditCny { get; init; }
+    [Id(24)] public LegalReview? LegalReview { get; init; }
 
     [JsonIgnore] public bool Exists => Version > 0;
 
     /// <summary>Stages in which the deal still goes on (the listing is being negotiated).</summary>
     public static bool IsUnderway(DealStage stage) => stage is DealStage.Negotiating or DealStage.Agreed or DealStage.Contracted or DealStage.Registered;
 
-    /// <summary>The parties, the broker who introduced them, and the administrators of either party's region.</summary>
+    /// <summary>The parties, the broker who introduced them, the contract's legal reviewer, and the administrators of either party's region.</summary>
     public bool CanSee(Actor actor) =>
-        Exists && (PartyOf(actor) is not null || actor.PrincipalId == BrokerId
+        Exists && (PartyOf(actor) is not null || actor.PrincipalId == BrokerId || actor.PrincipalId == LegalReview?.ReviewerId
             || actor.IsAdministratorOf(SellerRegion) || actor.IsAdministratorOf(BuyerRegion));
 
     /// <summary>
@@ -69,7 +70,7 @@ internal sealed record DealState
         var contactShown = PartyOf(actor) is DealParty.Buyer || EngagedAt is not null
             || actor.IsAdministratorOf(SellerRegion) || actor.IsAdministratorOf(BuyerRegion);
         return new(Id, ListingId, ListingKind, ListingTitle, Stage, Version, SellerId, SellerRegion, BuyerId, BuyerRegion, BrokerId,
-            Message, contactShown ? Contact : null, Offers, AgreedOffer, Contract, Registration, Decline, CancelNote, BrokerCreditCny, CreatedAt, UpdatedAt);
+            Message, contactShown ? Contact : null, Offers, AgreedOffer, Contract, Registration, Decline, CancelNote, BrokerCreditCny, LegalReview, CreatedAt, UpdatedAt);
     }
 
     public DealParty? PartyOf(Actor actor) =>
@@ -210,6 +211,39 @@ internal sealed record DealState
         decimal? credit = BrokerId is null ? null : Math.Round(Contract!.AmountCny * brokerCommissionRate, 2, MidpointRounding.AwayFromZero);
         return Accept(this with { Stage = DealStage.Completed, BrokerCreditCny = credit },
             AuditEntry.Of("deal.completed", actor, now, credit is null ? null : $"broker credit {Cny(credit.Value)} CNY"), actor, now);
+    }
+
+    /// <summary>
+    /// 法律审查: a party asks a legal service provider to review the contract, once there is an agreement and until
+    /// the deal is registered; a new request replaces a review that has given its opinion, never one still open.
+    /// </summary>
+    public DealDecision RequestLegalReview(string reviewerId, string? reviewerRole, int? expectedVersion, Actor actor, DateTimeOffset now)
+    {
+        if (Refuse(expectedVersion, actor, [DealParty.Buyer, DealParty.Seller], [DealStage.Agreed, DealStage.Contracted]) is { } refused) return refused;
+        if (reviewerRole != nameof(UserRole.ServiceProvider) || reviewerId == SellerId || reviewerId == BuyerId)
+        {
+            return DealDecision.Invalid(this, Errors("reviewerId", "应为已注册的法律服务机构，且不是交易方 (a registered legal service provider who is not a party)"));
+        }
+        if (LegalReview is { Opinion: null }) return DealDecision.Refuse(this, Refusal.WrongStatus, "已有进行中的法律审查 (a legal review is still open)");
+        return Accept(this with { LegalReview = new LegalReview(reviewerId, PartyOf(actor)!.Value, now) },
+            AuditEntry.Of("deal.legal-review-requested", actor, now, reviewerId), actor, now);
+    }
+
+    /// <summary>The reviewer asked for the open review gives the opinion: no objection, or changes requested (with notes).</summary>
+    public DealDecision GiveLegalOpinion(LegalOpinion opinion, string? notes, int? expectedVersion, Actor actor, DateTimeOffset now)
+    {
+        if (!Exists || !CanSee(actor)) return DealDecision.Refuse(this, Refusal.NotFound, "交易不存在 (deal not found)");
+        if (LegalReview is not { } review || actor.PrincipalId != review.ReviewerId)
+        {
+            return DealDecision.Refuse(this, Refusal.Forbidden, "只有受托的法律服务机构可以出具意见 (only the reviewer asked may give the opinion)");
+        }
+        if (Stale(expectedVersion) is { } stale) return stale;
+        if (review.Opinion is not null) return DealDecision.Refuse(this, Refusal.WrongStatus, "已出具意见 (the opinion was already given)");
+        if (!Enum.IsDefined(opinion)) return DealDecision.Invalid(this, Errors("opinion", "未知意见 (unknown opinion)"));
+        if (opinion is LegalOpinion.ChangesRequested && string.IsNullOrWhiteSpace(notes)) return DealDecision.Invalid(this, Errors("notes", "建议修改时须说明 (say what to change)"));
+        if (notes is { Length: > TermsMax }) return DealDecision.Invalid(this, Errors("notes", $"不超过 {TermsMax} 字 (at most {TermsMax} characters)"));
+        return Accept(this with { LegalReview = review with { Opinion = opinion, Notes = notes?.Trim(), GivenAt = now } },
+            AuditEntry.Of("deal.legal-opinion", actor, now, opinion.ToString()), actor, now);
     }
 
     /// <summary>

@@ -98,6 +98,11 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         // Completing trades the listing: a fresh one each time, so the next caller's deal can still be opened.
         new("POST /api/v1/deals/{id}/complete", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Registered, freshListing: true)}/complete"),
             [401, 401, 200, 403, 200, 403, 200, 404, 403, 404]),
+        new("POST /api/v1/deals/{id}/legal-review", async f => new Target($"/api/v1/deals/{await f.DealAsync(DealStage.Agreed)}/legal-review", new { reviewerId = await f.LawyerAsync() }),
+            [401, 401, 200, 200, 403, 403, 403, 404, 403, 404]),
+        // Only the reviewer asked may give the opinion, and no caller here is that reviewer.
+        new("POST /api/v1/deals/{id}/legal-review/opinion", async f => new Target($"/api/v1/deals/{await f.UnderLegalReviewAsync()}/legal-review/opinion", new { opinion = "NoObjection" }),
+            [401, 401, 403, 403, 403, 403, 403, 404, 403, 404]),
         new("GET /health/live", _ => Path("/health/live"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
         new("GET /health/ready", _ => Path("/health/ready"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
     ];
@@ -229,6 +234,20 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
 
         /// <summary>A deal in Inquiry that nobody changes, for reading.</summary>
         public async Task<string> InquiryAsync() => _inquiry ??= await DealAsync(DealStage.Inquiry);
+
+        private string? _lawyer;
+
+        /// <summary>A legal service provider, registered once.</summary>
+        public async Task<string> LawyerAsync() => _lawyer ??= (await platform.RegisterAsync("矩阵律师事务所", UserRole.ServiceProvider, Region.Sichuan)).Id;
+
+        /// <summary>A fresh agreed deal whose seller asked the legal service provider for a review.</summary>
+        public async Task<string> UnderLegalReviewAsync()
+        {
+            var id = await DealAsync(DealStage.Agreed);
+            var script = new DealScript(platform);
+            await script.SendAsync(HttpMethod.Post, $"/api/v1/deals/{id}/legal-review", new { reviewerId = await LawyerAsync() }, script.SellerKey);
+            return id;
+        }
 
         /// <summary>A fresh deal at a stage: the owner sells, the other region's researcher buys.</summary>
         public async Task<string> DealAsync(DealStage stage, bool offered = false, bool freshListing = false) =>

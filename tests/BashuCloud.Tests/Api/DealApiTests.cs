@@ -162,6 +162,40 @@ public sealed class DealApiTests(PlatformFixture platform)
         Assert.Equal("Published", await ListingStatusAsync(listing));
     }
 
+    [Fact]
+    public async Task A_party_asks_a_legal_service_provider_to_review_the_contract_and_the_opinion_is_tracked_on_the_deal()
+    {
+        var lawyer = await platform.RegisterAsync("川渝知识产权律师事务所", UserRole.ServiceProvider, Region.Sichuan);
+        var id = await _script.AtAsync(DealStage.Agreed);
+        // Not before there is something to review, and only a registered legal service provider who is not a party.
+        await _script.SendAsync(HttpMethod.Post, $"/api/v1/deals/{await _script.AtAsync(DealStage.Negotiating)}/legal-review", new { reviewerId = lawyer.Id }, _script.BuyerKey, HttpStatusCode.Conflict);
+        await _script.SendAsync(HttpMethod.Post, $"/api/v1/deals/{id}/legal-review", new { reviewerId = platform.Researchers[Region.Sichuan].Id }, _script.BuyerKey, HttpStatusCode.UnprocessableEntity);
+        await _script.SendAsync(HttpMethod.Get, $"/api/v1/deals/{id}", null, lawyer.Key, HttpStatusCode.NotFound);
+
+        var requested = await _script.SendAsync(HttpMethod.Post, $"/api/v1/deals/{id}/legal-review", new { reviewerId = lawyer.Id }, _script.BuyerKey);
+        Assert.Equal("Buyer", requested.GetProperty("legalReview").GetProperty("requestedBy").GetString());
+        await _script.SendAsync(HttpMethod.Post, $"/api/v1/deals/{id}/legal-review", new { reviewerId = lawyer.Id }, _script.SellerKey, HttpStatusCode.Conflict);
+        // The reviewer now sees the deal; nobody else may give the opinion, and changes need notes.
+        await _script.SendAsync(HttpMethod.Get, $"/api/v1/deals/{id}", null, lawyer.Key);
+        await _script.SendAsync(HttpMethod.Post, $"/api/v1/deals/{id}/legal-review/opinion", new { opinion = "NoObjection" }, _script.SellerKey, HttpStatusCode.Forbidden);
+        await _script.SendAsync(HttpMethod.Post, $"/api/v1/deals/{id}/legal-review/opinion", new { opinion = "ChangesRequested" }, lawyer.Key, HttpStatusCode.UnprocessableEntity);
+        var reviewed = await _script.SendAsync(HttpMethod.Post, $"/api/v1/deals/{id}/legal-review/opinion",
+            new { opinion = "ChangesRequested", notes = "第三条应明确专利权属及维持费用的承担方。" }, lawyer.Key);
+        var review = reviewed.GetProperty("legalReview");
+        Assert.Equal("ChangesRequested", review.GetProperty("opinion").GetString());
+        Assert.True(review.TryGetProperty("givenAt", out _));
+        await _script.SendAsync(HttpMethod.Post, $"/api/v1/deals/{id}/legal-review/opinion", new { opinion = "NoObjection" }, lawyer.Key, HttpStatusCode.Conflict);
+
+        // The contract, revised, can be reviewed again.
+        await _script.SendAsync(HttpMethod.Post, $"/api/v1/deals/{id}/contract", DealScript.Contract, _script.SellerKey);
+        var again = await _script.SendAsync(HttpMethod.Post, $"/api/v1/deals/{id}/legal-review", new { reviewerId = lawyer.Id }, _script.SellerKey);
+        Assert.False(again.GetProperty("legalReview").TryGetProperty("opinion", out _));
+        var actions = (await _script.SendAsync(HttpMethod.Get, $"/api/v1/deals/{id}/history", null, _script.SellerKey)).GetProperty("entries").EnumerateArray()
+            .Select(e => e.GetProperty("action").GetString()).ToList();
+        Assert.Equal(2, actions.Count(a => a == "deal.legal-review-requested"));
+        Assert.Single(actions, a => a == "deal.legal-opinion");
+    }
+
     /// <summary>
     /// The buyer accepts the seller's offer at the very moment the seller replaces it with counter-offers, many times
     /// at once, round after round: exactly one side wins each round. Either one acceptance (and no counter-offer after

@@ -112,6 +112,24 @@ public class DealStateTests
     }
 
     [Fact]
+    public void A_legal_review_is_asked_of_a_service_provider_and_only_they_give_the_opinion()
+    {
+        var agreed = Offered().AcceptOffer(1, ListingStatus.Negotiating, null, Buyer, Samples.Now).Next;
+        const string Lawyer = "sichuan-lawyer";
+        var lawyer = new Actor(Lawyer, UserRole.ServiceProvider, Region.Sichuan);
+        Assert.Equal(Refusal.Invalid, agreed.RequestLegalReview(Lawyer, nameof(UserRole.Researcher), null, Buyer, Samples.Now).Outcome.Refusal);
+        Assert.Equal(Refusal.WrongStatus, Negotiating().RequestLegalReview(Lawyer, nameof(UserRole.ServiceProvider), null, Buyer, Samples.Now).Outcome.Refusal);
+        var requested = agreed.RequestLegalReview(Lawyer, nameof(UserRole.ServiceProvider), null, Buyer, Samples.Now).Next;
+        Assert.True(requested.CanSee(lawyer));
+        Assert.Equal(Refusal.WrongStatus, requested.RequestLegalReview(Lawyer, nameof(UserRole.ServiceProvider), null, Seller, Samples.Now).Outcome.Refusal);
+        Assert.Equal(Refusal.Forbidden, requested.GiveLegalOpinion(LegalOpinion.NoObjection, null, null, Seller, Samples.Now).Outcome.Refusal);
+        Assert.Equal(Refusal.Invalid, requested.GiveLegalOpinion(LegalOpinion.ChangesRequested, " ", null, lawyer, Samples.Now).Outcome.Refusal);
+        var given = requested.GiveLegalOpinion(LegalOpinion.NoObjection, null, null, lawyer, Samples.Now).Next;
+        Assert.Equal((LegalOpinion.NoObjection, DealParty.Buyer), (given.LegalReview!.Opinion, given.LegalReview.RequestedBy));
+        Assert.Equal(Refusal.WrongStatus, given.GiveLegalOpinion(LegalOpinion.NoObjection, null, null, lawyer, Samples.Now).Outcome.Refusal);
+    }
+
+    [Fact]
     public void Outsiders_do_not_learn_that_a_deal_exists()
     {
         var stranger = Samples.Stranger(Region.Sichuan);
