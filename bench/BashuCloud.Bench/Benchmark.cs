@@ -109,6 +109,13 @@ public static partial class Benchmark
         SearchBenchmark.Result? search = null;
         if (settings.Only is "all" or "search") search = await SearchBenchmark.RunAsync(http, settings.Database, million!);
 
+        DealBenchmark.Result? deals = null;
+        if (settings.Only is "all" or "deals")
+        {
+            var key = Environment.GetEnvironmentVariable("BASHU_ADMIN_KEY") ?? throw new InvalidOperationException("BASHU_ADMIN_KEY is not set (./bashu bench sets it).");
+            deals = await DealBenchmark.RunAsync(http, key, deals: 200);
+        }
+
         // Last: it kills and restarts the Chongqing silo.
         FailoverBenchmark.Result? failover = null;
         if (settings.Only is "all" or "failover")
@@ -119,7 +126,7 @@ public static partial class Benchmark
         }
 
         if (settings.Only != "all") return 0;
-        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes!, lag, read!, constant!, sync!, lagUnderLoad!, joint!, search!, failover!, [("pgbench ceiling", ceilingCpu!, ceiling * settings.Seconds), ("grain writes", writesCpu!, writes!.Operations), ("HTTP reads and constant", readsCpu!, read!.Operations + constant!.Operations)]));
+        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes!, lag, read!, constant!, sync!, lagUnderLoad!, joint!, search!, deals!, failover!, [("pgbench ceiling", ceilingCpu!, ceiling * settings.Seconds), ("grain writes", writesCpu!, writes!.Operations), ("HTTP reads and constant", readsCpu!, read!.Operations + constant!.Operations)]));
         Console.WriteLine($"wrote {settings.Output}");
         return 0;
     }
@@ -234,7 +241,7 @@ public static partial class Benchmark
 
     private static string Report(
         BenchSettings settings, double ceiling, Measurement writes, (long Behind, double Seconds) lag, Measurement read, Measurement constant,
-        SyncBenchmark.Result sync, StatsBenchmark.Lag readModelLag, StatsBenchmark.Joint joint, SearchBenchmark.Result search, FailoverBenchmark.Result failover, (string Phase, CpuUsage Cpu, double Operations)[] cpu)
+        SyncBenchmark.Result sync, StatsBenchmark.Lag readModelLag, StatsBenchmark.Joint joint, SearchBenchmark.Result search, DealBenchmark.Result deals, FailoverBenchmark.Result failover, (string Phase, CpuUsage Cpu, double Operations)[] cpu)
     {
         var writeRatio = writes.PerSecond / ceiling;
         var readRatio = read.PerSecond / constant.PerSecond;
@@ -279,6 +286,7 @@ public static partial class Benchmark
         text.Append(StatsBenchmark.Section(readModelLag, joint));
         text.AppendLine();
         SearchBenchmark.Report(text, search);
+        DealBenchmark.Report(text, deals, writes.PerSecond);
         text.AppendLine("## Issue #3: a region dies under load");
         text.AppendLine();
         text.AppendLine($"Under a mixed load of edits and reads through the API (8 callers, 40 listings, half in each region), the Chongqing silo is killed with SIGKILL and started again, {failover.Rounds.Count} times. Recovery: from the kill until every listing has taken an edit sent after the kill. Home: from the restart until every Chongqing listing is active on the Chongqing silo again.");
