@@ -47,9 +47,11 @@ public sealed class RightsApiTests(PlatformFixture platform)
         var byLawyer = await _rights.ClaimedAsync();
         var confirmedByLawyer = await _deals.SendAsync(HttpMethod.Post, $"/api/v1/listings/{byLawyer}/rights/confirm", null, lawyer.Key);
         Assert.Equal(lawyer.Id, confirmedByLawyer.GetProperty("decidedBy").GetString());
-        // Submitted anew, a confirmed claim is Submitted again; every change is in the listing's rights audit.
+        // Submitted anew, a confirmed claim is Submitted again; every change is in the audit trail, one entry per version.
         var again = await _deals.SendAsync(HttpMethod.Put, $"/api/v1/listings/{byLawyer}/rights", RightsScript.Claim, OwnerKey);
         Assert.Equal(("Submitted", 3), (again.GetProperty("status").GetString(), again.GetProperty("version").GetInt32()));
+        Assert.Equal("rights.submitted,rights.confirmed,rights.submitted", await platform.Database.ScalarAsync<string>(
+            "SELECT string_agg(action, ',' ORDER BY version_after) FROM audit_event WHERE entity = 'rights' AND entity_key = $1", byLawyer));
     }
 
     [Fact]
