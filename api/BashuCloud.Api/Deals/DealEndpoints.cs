@@ -41,7 +41,7 @@ public static class DealEndpoints
         group.MapPost("/{id}/offers", Offer).RequireAuthorization(write).Produces<DealView>()
             .WithSummary("报价或还价 (an offer or counter-offer: amountCny, dealType, note)");
         group.MapPost("/{id}/accept", Accept).RequireAuthorization(write).Produces<DealView>()
-            .WithSummary("接受对方最新报价，达成一致 (accept the other party's latest offer)");
+            .WithSummary("接受对方最新报价，达成一致；专利须先确权 (accept the other party's latest offer; a patent needs its rights confirmed first)");
         group.MapPost("/{id}/decline", Decline).RequireAuthorization(write).Produces<DealView>()
             .WithSummary("拒绝并说明原因 (decline: TooEarly, Price, Fit, IpUnclear, Other with text)");
         group.MapPost("/{id}/cancel", Cancel).RequireAuthorization(write).Produces<DealView>()

@@ -8,6 +8,7 @@ using BashuCloud.Api.Search;
 using BashuCloud.Api.Statistics;
 using BashuCloud.Api.Users;
 using BashuCloud.Deals;
+using BashuCloud.Rights;
 
 namespace BashuCloud.Api.Infrastructure;
 
@@ -25,4 +26,7 @@ namespace BashuCloud.Api.Infrastructure;
 [JsonSerializable(typeof(JointStatistics))]
 [JsonSerializable(typeof(ReadModelStatus))]
 [JsonSerializable(typeof(DealView))]
+[JsonSerializable(typeof(RightsView))]
+[JsonSerializable(typeof(Valuation))]
+[JsonSerializable(typeof(ValuationList))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

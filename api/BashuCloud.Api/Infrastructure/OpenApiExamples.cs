@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BashuCloud.Api.Partners;
 using BashuCloud.Api.Platforms;
+using BashuCloud.Api.Rights;
 using BashuCloud.Api.Webhooks;
 using BashuCloud.Listings;
 using BashuCloud.Platforms;
@@ -35,6 +36,12 @@ public static class OpenApiExamples
         [typeof(KeyRequest)] = """{ "scopes": ["listings:read", "listings:write", "changes:read"], "label": "科创中国同步系统" }""",
         [typeof(RotationRequest)] = """{ "overlapSeconds": 3600 }""",
         [typeof(WebhookRequest)] = """{ "url": "https://sync.example.cn/bashu/hooks", "events": ["listing.changed", "listing.removed"], "description": "生产同步" }""",
+        [typeof(RightsEndpoints.RightsRequest)] = """
+            { "owners": [{ "name": "西南交通大学", "share": 60 }, { "name": "成都天府新材料有限公司", "share": 40 }],
+              "evidence": { "patentNumber": "ZL202010123456.7", "documents": ["专利证书扫描件"] } }
+            """,
+        [typeof(RightsEndpoints.ValuationRequest)] =
+            """{ "method": "Income", "lowCny": 900000, "highCny": 1300000, "valuedOn": "2026-11-28", "validUntil": "2027-11-27", "note": "收益法" }""",
         [typeof(UserRegistration)] = """{ "displayName": "张研究员", "role": "Researcher", "region": "chongqing", "organization": "重庆大学", "city": "重庆" }""",
         [typeof(PlatformRegistration)] = """{ "name": "科创中国", "nameEn": "Sci-Tech China", "kind": "Partner", "homeRegion": "sichuan", "url": "https://www.kczg.org.cn" }""",
     };

@@ -117,7 +117,8 @@ public sealed record LegalReview(
 
 /// <summary>
 /// A deal as one of its parties, its broker or an administrator sees it. <see cref="BuyerContact"/> is null for the
-/// seller until the seller takes the inquiry up.
+/// seller until the seller takes the inquiry up. <see cref="Valuations"/>: the listing's valuations (评估), shown to
+/// whoever sees the deal when it is read (null when there are none, and in the answers to steps).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("bashu.DealView")]
 public sealed record DealView(
@@ -143,7 +144,8 @@ public sealed record DealView(
     [property: Id(21)] decimal? BrokerCreditCny,
     [property: Id(22)] LegalReview? LegalReview,
     [property: Id(19)] DateTimeOffset CreatedAt,
-    [property: Id(20)] DateTimeOffset UpdatedAt);
+    [property: Id(20)] DateTimeOffset UpdatedAt,
+    [property: Id(23)] IReadOnlyList<Rights.Valuation>? Valuations = null);
 
 /// <summary>
 /// One deal, keyed by an id in the seller's region ("sichuan-01J…"), so it lives where the listing lives. Every step

@@ -16,4 +16,9 @@ public enum UserRole
     /// issued to the platform; the principal is the platform's id. Never the role of a registered user.
     /// </summary>
     Platform = 8,
+    /// <summary>
+    /// 评估机构 / 资产评估师: values IP and attaches valuations to listings. Registered by an administrator of their
+    /// region like any other user.
+    /// </summary>
+    Valuer = 9,
 }

@@ -1,5 +1,6 @@
 using BashuCloud.Listings;
 using BashuCloud.Placement;
+using BashuCloud.Rights;
 using BashuCloud.Storage;
 using BashuCloud.Users;
 using Microsoft.Extensions.Options;
@@ -39,7 +40,14 @@ internal sealed class DealGrain(
         return await Commit(Current.Open(Id, listing, inquiry, brokerRole, actor, Now), actor);
     }
 
-    public Task<DealView?> GetAsync(Actor actor) => Task.FromResult(Current.CanSee(actor) ? Current.ToView(actor) : null);
+    /// <summary>The deal with its listing's valuations: the parties see them through the deal (评估 serves the trade).</summary>
+    public async Task<DealView?> GetAsync(Actor actor)
+    {
+        if (!Current.CanSee(actor)) return null;
+        var view = Current.ToView(actor);
+        var valuations = await GrainFactory.GetGrain<IRightsGrain>(Current.ListingId).ValuationsForDealAsync();
+        return valuations.Count == 0 ? view : view with { Valuations = valuations };
+    }
 
     public Task<Outcome<DealView>> EngageAsync(int? expectedVersion, Actor actor) => Commit(Current.Engage(expectedVersion, actor, Now), actor);
 
@@ -47,7 +55,7 @@ internal sealed class DealGrain(
         await Commit(Current.Offer(terms, await ListingStatusAsync(), expectedVersion, actor, Now), actor);
 
     public async Task<Outcome<DealView>> AcceptAsync(int offerNumber, int? expectedVersion, Actor actor) =>
-        await Commit(Current.AcceptOffer(offerNumber, await ListingStatusAsync(), expectedVersion, actor, Now), actor);
+        await Commit(Current.AcceptOffer(offerNumber, await ListingStatusAsync(), await RightsConfirmedAsync(), expectedVersion, actor, Now), actor);
 
     public Task<Outcome<DealView>> DeclineAsync(DeclineReason reason, string? text, int? expectedVersion, Actor actor) =>
         Commit(Current.DeclineDeal(reason, text, expectedVersion, actor, Now), actor);
@@ -69,6 +77,10 @@ internal sealed class DealGrain(
 
     public Task<Outcome<DealView>> GiveLegalOpinionAsync(LegalOpinion opinion, string? notes, int? expectedVersion, Actor actor) =>
         Commit(Current.GiveLegalOpinion(opinion, notes, expectedVersion, actor, Now), actor);
+
+    /// <summary>Only a patent's deal asks (confirm ownership before transfer); the others need no call.</summary>
+    private async Task<bool> RightsConfirmedAsync() =>
+        !Current.Exists || Current.ListingKind is not ListingKind.Patent || await GrainFactory.GetGrain<IRightsGrain>(Current.ListingId).IsConfirmedAsync();
 
     private async Task<ListingStatus?> ListingStatusAsync() =>
         Current.Exists ? (await GrainFactory.GetGrain<IListingGrain>(Current.ListingId).GetAsync())?.Status : null;

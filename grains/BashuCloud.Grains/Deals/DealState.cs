@@ -132,8 +132,11 @@ internal sealed record DealState
             AuditEntry.Of("deal.offered", actor, now, $"#{offer.Number} {Cny(terms.AmountCny)} CNY {terms.DealType}"), actor, now);
     }
 
-    /// <summary>Accepts the latest offer, which the other party made: the deal is agreed on its terms.</summary>
-    public DealDecision AcceptOffer(int offerNumber, ListingStatus? listingStatus, int? expectedVersion, Actor actor, DateTimeOffset now)
+    /// <summary>
+    /// Accepts the latest offer, which the other party made: the deal is agreed on its terms. A patent's deal needs
+    /// its rights confirmed first (<paramref name="rightsConfirmed"/>: "confirm ownership before transfer").
+    /// </summary>
+    public DealDecision AcceptOffer(int offerNumber, ListingStatus? listingStatus, bool rightsConfirmed, int? expectedVersion, Actor actor, DateTimeOffset now)
     {
         if (Refuse(expectedVersion, actor, [DealParty.Buyer, DealParty.Seller], [DealStage.Negotiating]) is { } refused) return refused;
         if (ListingClosed(listingStatus) is { } closed) return closed;
@@ -144,6 +147,10 @@ internal sealed record DealState
                 : $"只能接受最新报价 #{Offers[^1].Number} (only the latest offer, #{Offers[^1].Number}, can be accepted)");
         }
         if (Offers[^1].By == PartyOf(actor)) return DealDecision.Refuse(this, Refusal.Forbidden, "不能接受自己的报价 (you cannot accept your own offer)");
+        if (ListingKind is ListingKind.Patent && !rightsConfirmed)
+        {
+            return DealDecision.Refuse(this, Refusal.WrongStatus, "专利须先确权再交易：该房源的确权尚未确认 (confirm ownership before transfer: the patent's rights are not confirmed yet)");
+        }
         return Accept(this with { Stage = DealStage.Agreed, AgreedOffer = offerNumber }, AuditEntry.Of("deal.agreed", actor, now, $"#{offerNumber}"), actor, now);
     }
 

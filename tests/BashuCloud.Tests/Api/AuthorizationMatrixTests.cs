@@ -103,6 +103,19 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         // Only the reviewer asked may give the opinion, and no caller here is that reviewer.
         new("POST /api/v1/deals/{id}/legal-review/opinion", async f => new Target($"/api/v1/deals/{await f.UnderLegalReviewAsync()}/legal-review/opinion", new { opinion = "NoObjection" }),
             [401, 401, 403, 403, 403, 403, 403, 404, 403, 404]),
+        // Rights (确权): the owner claims; an administrator of the listing's region (or a legal service provider, not among
+        // these callers) reviews, never the owner. A draft's claim is hidden like the draft.
+        new("GET /api/v1/listings/{id}/rights", async f => new Target($"/api/v1/listings/{await f.ClaimedDraftAsync()}/rights"), [401, 401, 200, 404, 200, 404, 200, 404, 404, 404]),
+        new("PUT /api/v1/listings/{id}/rights", async f => new Target($"/api/v1/listings/{await f.Rights.PatentAsync()}/rights", RightsScript.Claim),
+            [401, 401, 200, 403, 200, 403, 200, 403, 403, 403]),
+        new("POST /api/v1/listings/{id}/rights/confirm", async f => new Target($"/api/v1/listings/{await f.Rights.ClaimedAsync()}/rights/confirm"),
+            [401, 401, 403, 403, 200, 403, 200, 403, 403, 403]),
+        new("POST /api/v1/listings/{id}/rights/reject", async f => new Target($"/api/v1/listings/{await f.Rights.ClaimedAsync()}/rights/reject", new { reason = "矩阵" }),
+            [401, 401, 403, 403, 200, 403, 200, 403, 403, 403]),
+        // Valuations (评估): only valuers write them (none of these callers is one); the owner and the region's administrators read them.
+        new("POST /api/v1/listings/{id}/valuations", async f => new Target($"/api/v1/listings/{await f.OnOfferAsync()}/valuations", RightsScript.Valuation),
+            [401, 401, 403, 403, 403, 403, 403, 403, 403, 403]),
+        new("GET /api/v1/listings/{id}/valuations", async f => new Target($"/api/v1/listings/{await f.OnOfferAsync()}/valuations"), [401, 401, 200, 403, 200, 403, 200, 403, 403, 403]),
         new("GET /health/live", _ => Path("/health/live"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
         new("GET /health/ready", _ => Path("/health/ready"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
     ];
@@ -225,6 +238,13 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         }
 
         public string? KeyOf(Who who) => keys[who];
+
+        public RightsScript Rights { get; } = new(platform);
+
+        private string? _claimedDraft;
+
+        /// <summary>A draft patent of the owner's with a claim nobody changes, for reading.</summary>
+        public async Task<string> ClaimedDraftAsync() => _claimedDraft ??= await Rights.ClaimedAsync(published: false);
 
         private string? _onOffer;
         private string? _inquiry;

@@ -96,7 +96,7 @@ public sealed class DirectoryApiTests(PlatformFixture platform)
         Assert.False(push.GetProperty("get").TryGetProperty("security", out _));
         // Request bodies come with examples; errors with the problem+json shape.
         var schemas = document.GetProperty("components").GetProperty("schemas");
-        foreach (var schema in new[] { "ListingDraft", "SyncBatchRequest", "WebhookRequest", "KeyRequest" })
+        foreach (var schema in new[] { "ListingDraft", "SyncBatchRequest", "WebhookRequest", "KeyRequest", "RightsRequest", "ValuationRequest" })
         {
             Assert.True(schemas.GetProperty(schema).TryGetProperty("examples", out var examples) && examples.GetArrayLength() == 1, schema);
         }

@@ -23,7 +23,7 @@ public class DealStateTests
         Negotiating().Offer(new OfferTerms(800_000m, DealType.Transfer), ListingStatus.Negotiating, 2, by is DealParty.Seller ? Seller : Buyer, Samples.Now).Next;
 
     private static DealState Contracted() =>
-        Offered().AcceptOffer(1, ListingStatus.Negotiating, 3, Buyer, Samples.Now).Next
+        Offered().AcceptOffer(1, ListingStatus.Negotiating, true, 3, Buyer, Samples.Now).Next
             .RecordContract(new ContractTerms(800_000m, "转让", new DateOnly(2026, 11, 28)), 4, Seller, Samples.Now).Next;
 
     [Fact]
@@ -64,21 +64,21 @@ public class DealStateTests
     {
         Assert.Equal(Refusal.Forbidden, Opened().Engage(null, Buyer, Samples.Now).Outcome.Refusal);
         var offered = Offered();
-        Assert.Equal(Refusal.Forbidden, offered.AcceptOffer(1, ListingStatus.Negotiating, null, Seller, Samples.Now).Outcome.Refusal);
+        Assert.Equal(Refusal.Forbidden, offered.AcceptOffer(1, ListingStatus.Negotiating, true, null, Seller, Samples.Now).Outcome.Refusal);
         var countered = offered.Offer(new OfferTerms(600_000m, DealType.ExclusiveLicence), ListingStatus.Negotiating, null, Buyer, Samples.Now).Next;
-        Assert.Equal(Refusal.WrongStatus, countered.AcceptOffer(1, ListingStatus.Negotiating, null, Buyer, Samples.Now).Outcome.Refusal);
-        var agreed = countered.AcceptOffer(2, ListingStatus.Negotiating, null, Seller, Samples.Now);
+        Assert.Equal(Refusal.WrongStatus, countered.AcceptOffer(1, ListingStatus.Negotiating, true, null, Buyer, Samples.Now).Outcome.Refusal);
+        var agreed = countered.AcceptOffer(2, ListingStatus.Negotiating, true, null, Seller, Samples.Now);
         Assert.Equal((DealStage.Agreed, 2), (agreed.Next.Stage, agreed.Next.AgreedOffer));
         // After the agreement, neither a counter-offer nor a second acceptance goes through.
         Assert.Equal(Refusal.WrongStatus, agreed.Next.Offer(new OfferTerms(1m, DealType.Transfer), ListingStatus.Negotiating, null, Buyer, Samples.Now).Outcome.Refusal);
-        Assert.Equal(Refusal.WrongStatus, agreed.Next.AcceptOffer(2, ListingStatus.Negotiating, null, Seller, Samples.Now).Outcome.Refusal);
+        Assert.Equal(Refusal.WrongStatus, agreed.Next.AcceptOffer(2, ListingStatus.Negotiating, true, null, Seller, Samples.Now).Outcome.Refusal);
     }
 
     [Fact]
     public void No_offer_or_agreement_on_a_listing_withdrawn_meanwhile()
     {
         Assert.Equal(Refusal.WrongStatus, Negotiating().Offer(new OfferTerms(1m, DealType.Transfer), ListingStatus.Withdrawn, null, Seller, Samples.Now).Outcome.Refusal);
-        Assert.Equal(Refusal.WrongStatus, Offered().AcceptOffer(1, ListingStatus.Withdrawn, null, Buyer, Samples.Now).Outcome.Refusal);
+        Assert.Equal(Refusal.WrongStatus, Offered().AcceptOffer(1, ListingStatus.Withdrawn, true, null, Buyer, Samples.Now).Outcome.Refusal);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public class DealStateTests
     [Fact]
     public void A_legal_review_is_asked_of_a_service_provider_and_only_they_give_the_opinion()
     {
-        var agreed = Offered().AcceptOffer(1, ListingStatus.Negotiating, null, Buyer, Samples.Now).Next;
+        var agreed = Offered().AcceptOffer(1, ListingStatus.Negotiating, true, null, Buyer, Samples.Now).Next;
         const string Lawyer = "sichuan-lawyer";
         var lawyer = new Actor(Lawyer, UserRole.ServiceProvider, Region.Sichuan);
         Assert.Equal(Refusal.Invalid, agreed.RequestLegalReview(Lawyer, nameof(UserRole.Researcher), null, Buyer, Samples.Now).Outcome.Refusal);
@@ -136,6 +136,21 @@ public class DealStateTests
         Assert.False(Negotiating().CanSee(stranger));
         Assert.Equal(Refusal.NotFound, Negotiating().Offer(new OfferTerms(1m, DealType.Transfer), ListingStatus.Negotiating, null, stranger, Samples.Now).Outcome.Refusal);
         Assert.True(Negotiating().CanSee(Samples.Administrator(Region.Chongqing)));
+    }
+
+    [Fact]
+    public void A_patent_cannot_be_agreed_before_its_rights_are_confirmed()
+    {
+        var listing = Listing() with { Content = Samples.Draft(kind: ListingKind.Patent) };
+        var offered = new DealState().Open(Id, listing, Ask, null, Buyer, Samples.Now).Next.Engage(1, Seller, Samples.Now).Next
+            .Offer(new OfferTerms(800_000m, DealType.Transfer), ListingStatus.Negotiating, 2, Seller, Samples.Now).Next;
+        var unconfirmed = offered.AcceptOffer(1, ListingStatus.Negotiating, false, 3, Buyer, Samples.Now);
+        Assert.Equal(Refusal.WrongStatus, unconfirmed.Outcome.Refusal);
+        Assert.Contains("confirm ownership before transfer", unconfirmed.Outcome.Detail, StringComparison.Ordinal);
+        Assert.Same(offered, unconfirmed.Next);
+        Assert.Equal(DealStage.Agreed, offered.AcceptOffer(1, ListingStatus.Negotiating, true, 3, Buyer, Samples.Now).Next.Stage);
+        // Other kinds need no confirmation.
+        Assert.Equal(DealStage.Agreed, Offered().AcceptOffer(1, ListingStatus.Negotiating, false, 3, Buyer, Samples.Now).Next.Stage);
     }
 
     private sealed record AuditExpectation(string Action, string ActorId)

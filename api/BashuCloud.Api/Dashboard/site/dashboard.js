@@ -24,6 +24,7 @@
     role: {
       Researcher: "科研人员", Enterprise: "企业", Institution: "高校院所", FinancialInstitution: "金融机构",
       Broker: "技术经纪人", ServiceProvider: "服务机构", Administrator: "管理员",
+      Valuer: "评估机构",
     },
   };
   const regions = ["sichuan", "chongqing"];
