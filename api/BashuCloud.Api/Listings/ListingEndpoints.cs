@@ -36,6 +36,8 @@ public static class ListingEndpoints
             .WithSummary("审核通过 (approve; region administrators)");
         group.MapPost("/{id}/reject", Reject).RequireAuthorization(ApiKeyAuthentication.Administrator).Produces<ListingResponse>()
             .WithSummary("退回 (reject with a reason; region administrators)");
+        group.MapPost("/{id}/renew", Renew).RequireAuthorization(write).Produces<ListingResponse>()
+            .WithSummary("续期 (renew: a later expiry date; an expired listing is published again)");
         group.MapPost("/{id}/withdraw", Withdraw).RequireAuthorization(write).Produces<ListingResponse>().WithSummary("撤回 (withdraw)");
         return group;
     }
@@ -112,6 +114,11 @@ public static class ListingEndpoints
 
     private static Task<IResult> Withdraw(string id, ReasonRequest? body, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
         Step(id, request, grains, (grain, version) => grain.WithdrawAsync(body?.Reason, version, user.RequireActor()));
+
+    private static Task<IResult> Renew(string id, RenewRequest body, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
+        body.ExpiresOn is not { } expiresOn
+            ? Task.FromResult(Problems.Unprocessable(new Dictionary<string, string[]> { ["expiresOn"] = ["必填：新的有效期，如 2027-12-31 (required: the new expiry date)"] }))
+            : Step(id, request, grains, (grain, version) => grain.RenewAsync(expiresOn, version, user.RequireActor()));
 
     /// <summary>A lifecycle step: If-Match is optional here, and checked when given.</summary>
     private static Task<IResult> Step(

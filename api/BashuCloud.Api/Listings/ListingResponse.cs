@@ -23,6 +23,9 @@ public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
 
 public sealed record ReasonRequest(string? Reason);
 
+/// <summary>The new expiry date of a renewal.</summary>
+public sealed record RenewRequest(DateOnly? ExpiresOn);
+
 public static class ListingMapping
 {
     public static ListingResponse ToResponse(this ListingView view)

@@ -24,6 +24,9 @@ public interface IListingGrain : IGrainWithStringKey
 
     [Alias("withdraw")] Task<Outcome<ListingView>> WithdrawAsync(string? reason, int? expectedVersion, Actor actor);
 
+    /// <summary>A later expiry date; an expired listing is published again.</summary>
+    [Alias("renew")] Task<Outcome<ListingView>> RenewAsync(DateOnly expiresOn, int? expectedVersion, Actor actor);
+
     /// <summary>A deal on this listing reached a stage (called by the deal's grain, for the step's actor): the listing's status follows.</summary>
     [Alias("follow-deal")] Task<Outcome<ListingView>> FollowDealAsync(string dealId, Deals.DealStage stage, Actor actor);
 }

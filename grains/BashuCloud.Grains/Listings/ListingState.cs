@@ -131,6 +131,38 @@ internal sealed record ListingState
     }
 
     /// <summary>
+    /// A later expiry date, by the owner, its platform or a region administrator. An expired listing is published
+    /// again without a new review: its reviewed content has not changed, only its date.
+    /// </summary>
+    public ListingDecision Renew(DateOnly expiresOn, int? expectedVersion, Actor actor, DateTimeOffset now)
+    {
+        if (Refuse(expectedVersion, actor, byOwner: true, [ListingStatus.Published, ListingStatus.Negotiating, ListingStatus.Expired]) is { } refused)
+        {
+            return refused;
+        }
+        if (expiresOn <= ListingExpiry.Today(now) || (Content!.ExpiresOn is { } current && expiresOn <= current))
+        {
+            return ListingDecision.Invalid(this, Errors("expiresOn", "续期日期应晚于今天和原有效期 (must be after today and after the current expiry date)"));
+        }
+        var status = Status is ListingStatus.Expired ? (ActiveDeals.Count > 0 ? ListingStatus.Negotiating : ListingStatus.Published) : Status;
+        return Accept(this with { Content = Content with { ExpiresOn = expiresOn }, Status = status },
+            AuditEntry.Of("listing.renewed", actor, now, expiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Whether the listing is public and dated, so that its expiry reminder should run.</summary>
+    [JsonIgnore] public bool CanExpire => Status is ListingStatus.Published or ListingStatus.Negotiating && Content?.ExpiresOn is not null;
+
+    /// <summary>
+    /// The platform's own step when the expiry reminder fires: a published or negotiating listing whose expiry moment
+    /// (<see cref="ListingExpiry.ExpiresAt"/>) has come is Expired. Otherwise nothing changes (a reminder that fires
+    /// early, late or twice is harmless).
+    /// </summary>
+    public ListingDecision Expire(DateTimeOffset now) =>
+        CanExpire && now >= ListingExpiry.ExpiresAt(Content!.ExpiresOn!.Value)
+            ? Accept(this with { Status = ListingStatus.Expired }, AuditEntry.Of("listing.expired", ListingExpiry.System, now))
+            : new(this, Exists ? Outcome<ListingView>.Ok(ToView()) : Outcome<ListingView>.Refused(Refusal.NotFound, "房源不存在 (listing not found)"));
+
+    /// <summary>
     /// The listing's status follows its deals: Negotiating while one is under way, Published again when none is,
     /// Traded when one completes. A listing withdrawn or expired meanwhile keeps that status.
     /// </summary>

@@ -161,6 +161,20 @@ public sealed class WebhookApiTests(PlatformFixture platform)
         await AssertProblemAsync(HttpStatusCode.NotFound, HttpMethod.Delete, $"{path}/wh_nothing", null, key);
     }
 
+    [Fact]
+    public async Task A_platform_may_subscribe_to_expiries_which_ordinary_changes_do_not_trigger()
+    {
+        var (partner, key) = await NewPartnerAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await SubscribeAsync(partner, key, receiver.Url, ["listing.expired"]);
+        using (var pushed = await platform.SendAsync(HttpMethod.Put, $"/api/v1/partners/{partner}/listings/w-x", Samples.Draft(Region.Sichuan) with { PlatformId = null }, key))
+        {
+            Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Empty(receiver.Received);
+    }
+
     private async Task<(string Id, string Key)> NewPartnerAsync()
     {
         var id = $"wh-{Guid.NewGuid():N}"[..14];
