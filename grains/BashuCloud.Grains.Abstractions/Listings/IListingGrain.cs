@@ -16,7 +16,8 @@ public interface IListingGrain : IGrainWithStringKey
 
     [Alias("update")] Task<Outcome<ListingView>> UpdateAsync(ListingDraft draft, int? expectedVersion, Actor actor);
 
-    [Alias("submit")] Task<Outcome<ListingView>> SubmitAsync(int? expectedVersion, Actor actor);
+    /// <summary>Into review; <paramref name="possibleDuplicates"/> (found by the API in the read model) flag it for the reviewer.</summary>
+    [Alias("submit")] Task<Outcome<ListingView>> SubmitAsync(int? expectedVersion, Actor actor, IReadOnlyList<string>? possibleDuplicates = null);
 
     [Alias("approve")] Task<Outcome<ListingView>> ApproveAsync(int? expectedVersion, Actor actor);
 

@@ -63,8 +63,8 @@ internal sealed class ListingGrain(
     public Task<Outcome<ListingView>> UpdateAsync(ListingDraft draft, int? expectedVersion, Actor actor) =>
         Commit(Current.Update(draft, expectedVersion, actor, Now));
 
-    public Task<Outcome<ListingView>> SubmitAsync(int? expectedVersion, Actor actor) =>
-        Commit(Current.Submit(expectedVersion, actor, Now));
+    public Task<Outcome<ListingView>> SubmitAsync(int? expectedVersion, Actor actor, IReadOnlyList<string>? possibleDuplicates = null) =>
+        Commit(Current.Submit(expectedVersion, actor, Now, possibleDuplicates));
 
     public Task<Outcome<ListingView>> ApproveAsync(int? expectedVersion, Actor actor) =>
         Commit(Current.Approve(expectedVersion, actor, Now));

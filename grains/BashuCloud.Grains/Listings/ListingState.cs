@@ -31,13 +31,15 @@ internal sealed record ListingState
     [Id(9)] public AuditEntry? LastChange { get; init; }
     /// <summary>The deals under way on this listing: while there are any, a published listing is Negotiating.</summary>
     [Id(10)] public IReadOnlyList<string> ActiveDeals { get; init; } = [];
+    /// <summary>Listings this one may duplicate, found by the API when it was last submitted: a flag for the reviewer.</summary>
+    [Id(11)] public IReadOnlyList<string> PossibleDuplicates { get; init; } = [];
 
     [JsonIgnore] public bool Exists => Version > 0;
 
     [JsonIgnore] public Region Region => Content!.Region!.Value;
 
     public ListingView ToView() =>
-        new(Id, Status, Version, OwnerId, Content!, CreatedAt, UpdatedAt, PublishedAt, ReviewNote);
+        new(Id, Status, Version, OwnerId, Content!, CreatedAt, UpdatedAt, PublishedAt, ReviewNote, PossibleDuplicates.Count > 0 ? PossibleDuplicates : null);
 
     public ListingDecision Create(string id, ListingCreation creation, Actor actor, DateTimeOffset now)
     {
@@ -90,9 +92,14 @@ internal sealed record ListingState
         return Accept(this with { Content = merged, Status = status }, AuditEntry.Of("listing.updated", actor, now));
     }
 
-    public ListingDecision Submit(int? expectedVersion, Actor actor, DateTimeOffset now) =>
-        Refuse(expectedVersion, actor, byOwner: true, [ListingStatus.Draft])
-        ?? Accept(this with { Status = ListingStatus.InReview, ReviewNote = null }, AuditEntry.Of("listing.submitted", actor, now));
+    /// <summary>Into review, flagged with the listings it may duplicate (never refused for them: the reviewer decides).</summary>
+    public ListingDecision Submit(int? expectedVersion, Actor actor, DateTimeOffset now, IReadOnlyList<string>? possibleDuplicates = null)
+    {
+        IReadOnlyList<string> flagged = [.. (possibleDuplicates ?? []).Where(d => d != Id).Distinct().Take(ListingRules.PossibleDuplicatesMax)];
+        return Refuse(expectedVersion, actor, byOwner: true, [ListingStatus.Draft])
+            ?? Accept(this with { Status = ListingStatus.InReview, ReviewNote = null, PossibleDuplicates = flagged },
+                AuditEntry.Of("listing.submitted", actor, now, flagged.Count > 0 ? "possible duplicates: " + string.Join(", ", flagged) : null));
+    }
 
     public ListingDecision Approve(int? expectedVersion, Actor actor, DateTimeOffset now)
     {
