@@ -24,18 +24,10 @@ internal sealed class ListingGrain(
 
     private DateTimeOffset Now => clock.GetUtcNow();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         this.ReturnHomeWhenPossible(regions);
         // Repairs a reminder whose registration failed after its change was stored (PostgreSQL down at that moment).
-        // Not awaited here: asking the reminder service may wait on a silo that is failing over, and an activation
-        // that waits for it would hold every call to the listing (failover and going home must stay within seconds).
-        if (Current.CanExpire) this.RegisterGrainTimer(RepairExpiryReminderAsync, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
-        return Task.CompletedTask;
-    }
-
-    private async Task RepairExpiryReminderAsync(CancellationToken cancellationToken)
-    {
         if (!Current.CanExpire) return;
         try
         {
