@@ -48,9 +48,6 @@ public static class SiloHosting
                 o.Invariant = Invariant;
                 o.DataSource = database;
             });
-            // Orleans refuses reminder periods under a minute unless told otherwise: a shorter expiry check (tests) lowers it.
-            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(
-                o.MinimumReminderPeriod.Ticks, builder.Configuration.GetValue(ListingExpiryOptions.Section + ":ExpiryCheckPeriod", TimeSpan.FromDays(1)).Ticks)));
             silo.Configure<ClusterMembershipOptions>(ClusterTimings.Membership);
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ClusterTimings.ResponseTimeout);
             silo.AddBashuGrains(settings.HomeRegion);
@@ -64,8 +61,6 @@ public static class SiloHosting
         builder.Services.AddOptions<GrainStorageOptions>().BindConfiguration(GrainStorageOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ProjectionOptions>().BindConfiguration(ProjectionOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ListingExpiryOptions>().BindConfiguration(ListingExpiryOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<DealOptions>().BindConfiguration(DealOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();

@@ -70,10 +70,7 @@ public sealed class ListingReadCache : IListingReadCache, IDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>The body everyone may read; <see cref="Serialize(ListingView, Actor?)"/> adds what only those responsible see.</summary>
-    private byte[] Serialize(ListingView view) => Serialize(view, null);
-
-    public byte[] Serialize(ListingView view, Actor? reader) => JsonSerializer.SerializeToUtf8Bytes(view.ToResponse(reader), _json);
+    private byte[] Serialize(ListingView view) => JsonSerializer.SerializeToUtf8Bytes(view.ToResponse(), _json);
 
     /// <summary>Drops what has expired, so the cache holds only what was read in the last lease or so.</summary>
     private void Sweep()

@@ -11,8 +11,7 @@ public sealed record ListingView(
     [property: Id(5)] DateTimeOffset CreatedAt,
     [property: Id(6)] DateTimeOffset UpdatedAt,
     [property: Id(7)] DateTimeOffset? PublishedAt,
-    [property: Id(8)] string? ReviewNote,
-    [property: Id(9)] IReadOnlyList<string>? PossibleDuplicates = null);
+    [property: Id(8)] string? ReviewNote);
 
 /// <summary>A new listing: the draft and who owns it.</summary>
 [GenerateSerializer, Immutable, Alias("bashu.ListingCreation")]

@@ -161,26 +161,6 @@ public sealed class WebhookApiTests(PlatformFixture platform)
         await AssertProblemAsync(HttpStatusCode.NotFound, HttpMethod.Delete, $"{path}/wh_nothing", null, key);
     }
 
-    [Fact]
-    public async Task An_expiry_is_delivered_as_listing_expired_to_a_subscription_to_it_and_nothing_else_is()
-    {
-        var (partner, key) = await NewPartnerAsync();
-        await using var receiver = await WebhookReceiver.StartAsync();
-        await SubscribeAsync(partner, key, receiver.Url, ["listing.expired"]);
-        var id = await platform.PublishListingAsync(Samples.Draft(Region.Sichuan));
-
-        // What the listing's grain stores when its reminder expires it (the reminder itself: ListingExpiryClusterTests).
-        await platform.Database.ExecuteAsync("""
-            SELECT bashu_write_grain_state(service_id, state_name, grain_n0, grain_n1, grain_key, version, convert_to((payload || jsonb_build_object(
-                     'status', 'Expired', 'version', (payload->>'version')::int + 1,
-                     'lastChange', jsonb_build_object('action', 'listing.expired', 'actorId', 'system', 'actorRole', 'Administrator', 'at', now())))::text, 'UTF8'))
-              FROM grain_state WHERE state_name = 'listing' AND grain_key = $1
-            """, id);
-        var expired = Body(await DeliveredAsync(receiver, id, "listing.expired"));
-        Assert.Equal("Expired", expired.GetProperty("data").GetProperty("listing").GetProperty("status").GetString());
-        Assert.Single(receiver.Received, r => r.Body.Contains(id, StringComparison.Ordinal));
-    }
-
     private async Task<(string Id, string Key)> NewPartnerAsync()
     {
         var id = $"wh-{Guid.NewGuid():N}"[..14];

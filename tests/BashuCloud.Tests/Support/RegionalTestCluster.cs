@@ -46,8 +46,6 @@ public sealed class RegionalTestCluster : IAsyncLifetime
         {
             var region = silo.Configuration["Orleans:Name"] == Silo.PrimarySiloName ? Region.Sichuan : Region.Chongqing;
             silo.AddMemoryGrainStorage(StorageNames.Main);
-            // Published listings with an expiry date keep a reminder.
-            silo.UseInMemoryReminderService();
             silo.AddBashuGrains(region);
         }
     }
