@@ -1,6 +1,6 @@
 namespace BashuCloud.Bench;
 
-public sealed record BenchSettings(string ApiUrl, string Database, string ClusterId, int Seconds, int Concurrency, int Listings, string Output, string Command, string Only, int Import, int SearchListings)
+public sealed record BenchSettings(string ApiUrl, string Database, string ClusterId, int Seconds, int Concurrency, int Listings, string Output, string Command, string Only, int Import, int SearchListings, string PeerUrl)
 {
     public static BenchSettings FromArgs(string[] args)
     {
@@ -20,6 +20,7 @@ public sealed record BenchSettings(string ApiUrl, string Database, string Cluste
             Option("--command", "./bashu bench"),
             Option("--only", "all"),
             int.Parse(Option("--import", "100000")),
-            int.Parse(Option("--search-listings", "1000000")));
+            int.Parse(Option("--search-listings", "1000000")),
+            Option("--peer", "http://127.0.0.1:5090"));
     }
 }

@@ -90,11 +90,23 @@ public static partial class Benchmark
             Console.WriteLine($"warm reads: {read.PerSecond:F0}/s, constant: {constant.PerSecond:F0}/s; both: {readsCpu}");
         }
 
-        SyncBenchmark.Result? sync = null;
-        if (settings.Only is "all" or "sync")
+        PeerBenchmark.Result? peer = null;
+        if (settings.Only is "all" or "peer")
         {
-            var key = Environment.GetEnvironmentVariable("BASHU_ADMIN_KEY") ?? throw new InvalidOperationException("BASHU_ADMIN_KEY is not set (./bashu bench sets it).");
-            sync = await SyncBenchmark.RunAsync(http, key, settings.Import);
+            peer = await PeerBenchmark.RunAsync(settings, AdminKey(), ids, drafts);
+        }
+
+        SyncBenchmark.Result? sync = null;
+        if (settings.Only is "all" or "sync" or "memory")
+        {
+            sync = await SyncBenchmark.RunAsync(http, AdminKey(), settings.Import);
+        }
+
+        // After the import: its listings are stored and no silo has them active.
+        MemoryBenchmark.Result? memory = null;
+        if (settings.Only is "all" or "memory")
+        {
+            memory = await MemoryBenchmark.RunAsync(settings, grains, [.. ids, .. drafts]);
         }
 
         StatsBenchmark.Lag? lagUnderLoad = null;
@@ -109,8 +121,7 @@ public static partial class Benchmark
         StatsBenchmark.Joint? joint = null;
         if (settings.Only is "all" or "stats")
         {
-            var key = Environment.GetEnvironmentVariable("BASHU_ADMIN_KEY") ?? throw new InvalidOperationException("BASHU_ADMIN_KEY is not set (./bashu bench sets it).");
-            joint = await StatsBenchmark.JointAsync(settings, http, key, million!);
+            joint = await StatsBenchmark.JointAsync(settings, http, AdminKey(), million!);
         }
 
         SearchBenchmark.Result? search = null;
@@ -119,8 +130,7 @@ public static partial class Benchmark
         DealBenchmark.Result? deals = null;
         if (settings.Only is "all" or "deals")
         {
-            var key = Environment.GetEnvironmentVariable("BASHU_ADMIN_KEY") ?? throw new InvalidOperationException("BASHU_ADMIN_KEY is not set (./bashu bench sets it).");
-            deals = await DealBenchmark.RunAsync(http, key, deals: 200);
+            deals = await DealBenchmark.RunAsync(http, AdminKey(), deals: 200);
         }
 
         // Last: it kills and restarts the Chongqing silo.
@@ -128,15 +138,17 @@ public static partial class Benchmark
         if (settings.Only is "all" or "failover")
         {
             // 40 of the drafts, half in each region (ids alternate), edited through the API by the administrator.
-            var key = Environment.GetEnvironmentVariable("BASHU_ADMIN_KEY") ?? throw new InvalidOperationException("BASHU_ADMIN_KEY is not set (./bashu bench sets it).");
-            failover = await FailoverBenchmark.RunAsync(settings, grains, http, key, [.. drafts.Take(40)]);
+            failover = await FailoverBenchmark.RunAsync(settings, grains, http, AdminKey(), [.. drafts.Take(40)]);
         }
 
         if (settings.Only != "all") return 0;
-        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes!, lag, read!, constant!, sync!, lagUnderLoad!, joint!, search!, deals!, failover!, [("pgbench ceiling", ceilingCpu!, ceiling * settings.Seconds), ("grain writes", writesCpu!, writes!.Operations), ("grain calls without storage", callsCpu!, calls!.Operations), ("HTTP reads and constant", readsCpu!, read!.Operations + constant!.Operations)]));
+        await File.WriteAllTextAsync(settings.Output, Report(settings, ceiling, writes!, lag, read!, constant!, peer!, sync!, memory!, lagUnderLoad!, joint!, search!, deals!, failover!, [("pgbench ceiling", ceilingCpu!, ceiling * settings.Seconds), ("grain writes", writesCpu!, writes!.Operations), ("grain calls without storage", callsCpu!, calls!.Operations), ("HTTP reads and constant", readsCpu!, read!.Operations + constant!.Operations)]));
         Console.WriteLine($"wrote {settings.Output}");
         return 0;
     }
+
+    private static string AdminKey() =>
+        Environment.GetEnvironmentVariable("BASHU_ADMIN_KEY") ?? throw new InvalidOperationException("BASHU_ADMIN_KEY is not set (./bashu bench sets it).");
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
@@ -236,7 +248,7 @@ public static partial class Benchmark
             return response.StatusCode == HttpStatusCode.OK;
         });
 
-    private static Measurement Combine(List<Measurement> runs) => new(
+    internal static Measurement Combine(List<Measurement> runs) => new(
         runs[0].Name, runs.Sum(r => r.Operations), runs.Sum(r => r.Failures), runs.Sum(r => r.Seconds),
         runs.Average(r => r.P50Ms), runs.Max(r => r.P99Ms));
 
@@ -248,7 +260,7 @@ public static partial class Benchmark
 
     private static string Report(
         BenchSettings settings, double ceiling, Measurement writes, (long Behind, double Seconds) lag, Measurement read, Measurement constant,
-        SyncBenchmark.Result sync, StatsBenchmark.Lag readModelLag, StatsBenchmark.Joint joint, SearchBenchmark.Result search, DealBenchmark.Result deals, FailoverBenchmark.Result failover, (string Phase, CpuUsage Cpu, double Operations)[] cpu)
+        PeerBenchmark.Result peer, SyncBenchmark.Result sync, MemoryBenchmark.Result memory, StatsBenchmark.Lag readModelLag, StatsBenchmark.Joint joint, SearchBenchmark.Result search, DealBenchmark.Result deals, FailoverBenchmark.Result failover, (string Phase, CpuUsage Cpu, double Operations)[] cpu)
     {
         var writeRatio = writes.PerSecond / ceiling;
         var readRatio = read.PerSecond / constant.PerSecond;
@@ -281,6 +293,10 @@ public static partial class Benchmark
         text.AppendLine(WriteBound(cpu, ceiling));
         text.AppendLine();
         text.AppendLine(Analysis);
+        text.AppendLine();
+        PeerBenchmark.Report(text, peer, ceiling);
+        RatioTableHeader(text);
+        MemoryBenchmark.Report(text, memory);
         text.AppendLine();
         text.AppendLine("## Issue #4: partner sync");
         text.AppendLine();
