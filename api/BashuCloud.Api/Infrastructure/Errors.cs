@@ -10,7 +10,7 @@ namespace BashuCloud.Api.Infrastructure;
 /// never a 500 for something the caller sent: unreadable JSON, unknown enum values and oversized bodies are
 /// the caller's 400 or 413.
 /// </summary>
-public static class Errors
+public static partial class Errors
 {
     public static WebApplicationBuilder AddBashuErrors(this WebApplicationBuilder builder)
     {
@@ -73,17 +73,21 @@ public static class Errors
     /// is a 503 with Retry-After, not a 500: the caller may retry. A write's outcome is then unknown; a retry with
     /// the same If-Match is safe, since it gets 412 if the first attempt did land. So is a write refused because
     /// another activation of the grain wrote first (InconsistentStateException: a silo cut off by a partition and
-    /// its replacement, for a moment); the stale activation is dropped and the retry reads the stored state.
+    /// its replacement, for a moment); the stale activation is dropped and the retry reads the stored state. And so
+    /// is PostgreSQL out of reach (restarting, recovering from a crash), from a grain or from this process.
     /// </summary>
-    private sealed class ClusterUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
+    private sealed partial class ClusterUnavailableHandler(IProblemDetailsService problems, ILogger<ClusterUnavailableHandler> logger) : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
         {
-            if (exception is not (OrleansMessageRejectionException or TimeoutException or ClientNotAvailableException
+            var database = exception is StorageUnavailableException or Npgsql.NpgsqlException { IsTransient: true };
+            if (!database && exception is not (OrleansMessageRejectionException or TimeoutException or ClientNotAvailableException
                 or GatewayTooBusyException or Orleans.Runtime.Messaging.ConnectionFailedException or Orleans.Storage.InconsistentStateException))
             {
                 return false;
             }
+            // One line, no stack: during a failover there are many, and the type and message say what happened.
+            LogUnavailable(logger, context.Request.Method, context.Request.Path, exception.GetType().Name, exception.Message);
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = "1";
             return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -94,10 +98,15 @@ public static class Errors
                 {
                     Status = StatusCodes.Status503ServiceUnavailable,
                     Title = TitleFor(StatusCodes.Status503ServiceUnavailable),
-                    Detail = "集群正在切换，请稍后重试；写操作的结果未知，请用相同的 If-Match 重试 (the cluster is failing over: retry shortly; a write's outcome is unknown, retry it with the same If-Match)",
+                    Detail = database
+                        ? "数据库暂不可用，请稍后重试；写操作的结果未知，请用相同的 If-Match 重试 (the database is unavailable: retry shortly; a write's outcome is unknown, retry it with the same If-Match)"
+                        : "集群正在切换，请稍后重试；写操作的结果未知，请用相同的 If-Match 重试 (the cluster is failing over: retry shortly; a write's outcome is unknown, retry it with the same If-Match)",
                 },
             });
         }
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "503 for {Method} {Path}: {Exception}: {Message}")]
+        private static partial void LogUnavailable(ILogger logger, string method, string path, string exception, string message);
     }
 
     /// <summary>Turns what the caller got wrong into a 4xx problem; everything else stays a 500.</summary>

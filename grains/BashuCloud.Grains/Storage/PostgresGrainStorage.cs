@@ -14,6 +14,18 @@ internal sealed class PostgresGrainStorage(NpgsqlDataSource database, string ser
 {
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        try
+        {
+            await ReadAsync(stateName, grainId, grainState);
+        }
+        catch (NpgsqlException exception) when (exception.IsTransient)
+        {
+            throw Unavailable("read", stateName, grainId, exception);
+        }
+    }
+
+    private async Task ReadAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
         await using var command = database.CreateCommand("""
             SELECT payload::text, version FROM grain_state
              WHERE service_id = $1 AND state_name = $2 AND grain_key = $3 AND grain_n0 = 0 AND grain_n1 = 0
@@ -55,11 +67,24 @@ internal sealed class PostgresGrainStorage(NpgsqlDataSource database, string ser
     private async Task<int> WriteAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, string? payload)
     {
         var expected = grainState.ETag is { } etag ? int.Parse(etag, CultureInfo.InvariantCulture) : (int?)null;
-        return await commit.WriteAsync(stateName, KeyOf(grainId), expected, payload)
+        int? written;
+        try
+        {
+            written = await commit.WriteAsync(stateName, KeyOf(grainId), expected, payload);
+        }
+        catch (NpgsqlException exception) when (exception.IsTransient)
+        {
+            throw Unavailable("write", stateName, grainId, exception);
+        }
+        return written
             ?? throw new InconsistentStateException(
                 $"The stored version of {stateName} for {grainId} is not {grainState.ETag ?? "absent"}: another activation wrote it.",
                 storedEtag: "unknown", currentEtag: grainState.ETag ?? "");
     }
+
+    // Only the message crosses to the caller: Npgsql's exceptions have no Orleans codec.
+    private static StorageUnavailableException Unavailable(string operation, string stateName, GrainId grainId, NpgsqlException exception) =>
+        new($"PostgreSQL unreachable; could not {operation} {stateName} of {grainId}: {exception.Message}");
 
     private static void Reset<T>(IGrainState<T> grainState, int? version)
     {

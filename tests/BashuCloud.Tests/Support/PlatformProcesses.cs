@@ -46,11 +46,14 @@ public class PlatformProcesses : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         Directory.CreateDirectory(LogDirectory);
-        Database = await TestDatabase.CreateAsync();
+        Database = await CreateDatabaseAsync();
         foreach (var region in SiloRegions) StartSilo(region);
         (_api, Http) = StartApiProcess("api");
         await WaitForSilosAsync(SiloRegions.Count);
     }
+
+    /// <summary>The platform's database: by default a fresh one on the suite's PostgreSQL.</summary>
+    protected virtual Task<TestDatabase> CreateDatabaseAsync() => TestDatabase.CreateAsync();
 
     /// <summary>Another API process of the same cluster (as behind a load balancer); ready when this returns.</summary>
     public async Task<HttpClient> StartApiAsync()

@@ -12,8 +12,11 @@ public sealed class TestDatabase : IAsyncDisposable
     public const string ServerVariable = "BASHU_TEST_DB";
     private const string DefaultServer = "Host=127.0.0.1;Port=55433;Database=postgres;Username=bashu";
 
-    private TestDatabase(string name, string connectionString)
+    private readonly string _server;
+
+    private TestDatabase(string name, string connectionString, string server)
     {
+        _server = server;
         Name = name;
         ConnectionString = connectionString;
         DataSource = NpgsqlDataSource.Create(connectionString);
@@ -27,26 +30,29 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public static string Server => Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } server ? server : DefaultServer;
 
-    public static async Task<TestDatabase> CreateAsync(bool migrate = true)
+    /// <param name="migrate">Whether to apply the schema (a schema test applies it itself).</param>
+    /// <param name="server">A connection string to the server's postgres database; by default the suite's server.</param>
+    public static async Task<TestDatabase> CreateAsync(bool migrate = true, string? server = null)
     {
         var name = $"bashu_test_{Guid.NewGuid():N}"[..24];
-        await using (var server = new NpgsqlConnection(Server))
+        server ??= Server;
+        await using (var connection = new NpgsqlConnection(server))
         {
             try
             {
-                await server.OpenAsync();
+                await connection.OpenAsync();
             }
             catch (NpgsqlException exception)
             {
-                throw new InvalidOperationException($"No test PostgreSQL at {ServerVariable}={Server}; run the suite with ./bashu test.", exception);
+                throw new InvalidOperationException($"No test PostgreSQL at {server}; run the suite with ./bashu test.", exception);
             }
             await using var create = new NpgsqlCommand(
-                $"CREATE DATABASE {name} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0", server);
+                $"CREATE DATABASE {name} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0", connection);
             await create.ExecuteNonQueryAsync();
         }
-        var connectionString = new NpgsqlConnectionStringBuilder(Server) { Database = name, Pooling = true }.ConnectionString;
+        var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = name, Pooling = true }.ConnectionString;
         if (migrate) await Migrator.MigrateAsync(connectionString);
-        return new TestDatabase(name, connectionString);
+        return new TestDatabase(name, connectionString, server);
     }
 
     public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
@@ -67,7 +73,7 @@ public sealed class TestDatabase : IAsyncDisposable
     {
         await DataSource.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        await using var server = new NpgsqlConnection(Server);
+        await using var server = new NpgsqlConnection(_server);
         await server.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", server);
         await drop.ExecuteNonQueryAsync();
