@@ -1,3 +1,4 @@
+using BashuCloud.Listings;
 using BashuCloud.Placement;
 using BashuCloud.Projections;
 using BashuCloud.Regions;
@@ -21,6 +22,16 @@ public static class GrainsHosting
         silo.Services.AddSingleton<SiloRegions>();
         silo.AddPlacementDirector<RegionalPlacement, RegionalPlacementDirector>();
         silo.Services.TryAddSingleton(TimeProvider.System);
+        return silo;
+    }
+
+    /// <summary>
+    /// Listings expire by their region's sweeper (needs an NpgsqlDataSource with the read model, a reminder service and
+    /// ListingExpiryOptions): this silo makes sure its region's sweeper has its reminder, once it has started.
+    /// </summary>
+    public static ISiloBuilder AddListingExpiry(this ISiloBuilder silo, Region region)
+    {
+        silo.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<ListingExpiryReminders>(services, region));
         return silo;
     }
 

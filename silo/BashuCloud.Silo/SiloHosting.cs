@@ -51,6 +51,7 @@ public static class SiloHosting
             silo.Configure<ClusterMembershipOptions>(ClusterTimings.Membership);
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ClusterTimings.ResponseTimeout);
             silo.AddBashuGrains(settings.HomeRegion);
+            silo.AddListingExpiry(settings.HomeRegion);
         });
 
         builder.Services.AddOptions<ReadLeaseOptions>().BindConfiguration(ReadLeaseOptions.Section)
@@ -61,6 +62,8 @@ public static class SiloHosting
         builder.Services.AddOptions<GrainStorageOptions>().BindConfiguration(GrainStorageOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ProjectionOptions>().BindConfiguration(ProjectionOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ListingExpiryOptions>().BindConfiguration(ListingExpiryOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<DealOptions>().BindConfiguration(DealOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();

@@ -23,7 +23,7 @@ public sealed record ListingChange(string Id, int LoggedVersion, ListingView? Li
     /// <summary>As <paramref name="reader"/> may see it: the listing, or a tombstone.</summary>
     public ChangeEntry ToEntry(Actor? reader) =>
         Listing is { } view && ListingVisibility.CanSee(view, reader)
-            ? new ChangeEntry(Id, view.Version, false, view.ToResponse())
+            ? new ChangeEntry(Id, view.Version, false, view.ToResponse(reader))
             : new ChangeEntry(Id, Listing?.Version ?? LoggedVersion, true, null);
 }
 

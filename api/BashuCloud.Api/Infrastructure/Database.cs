@@ -16,6 +16,7 @@ public static class Database
         }
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(WithoutJit(connectionString)));
         builder.Services.AddSingleton<ListingQueries>();
+        builder.Services.AddSingleton<ListingDuplicates>();
         builder.Services.AddSingleton<DirectoryQueries>();
         builder.Services.AddOptions<ApiSettings>().BindConfiguration(ApiSettings.Section).ValidateDataAnnotations().ValidateOnStart();
         return builder;

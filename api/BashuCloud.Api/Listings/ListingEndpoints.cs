@@ -36,6 +36,8 @@ public static class ListingEndpoints
             .WithSummary("审核通过 (approve; region administrators)");
         group.MapPost("/{id}/reject", Reject).RequireAuthorization(ApiKeyAuthentication.Administrator).Produces<ListingResponse>()
             .WithSummary("退回 (reject with a reason; region administrators)");
+        group.MapPost("/{id}/renew", Renew).RequireAuthorization(write).Produces<ListingResponse>()
+            .WithSummary("续期 (renew: a later expiry date; an expired listing is published again)");
         group.MapPost("/{id}/withdraw", Withdraw).RequireAuthorization(write).Produces<ListingResponse>().WithSummary("撤回 (withdraw)");
         return group;
     }
@@ -73,12 +75,16 @@ public static class ListingEndpoints
     /// <summary>A listing as its reader may see it (404 for one they may not), from the read cache, with its ETag.</summary>
     internal static async Task<IResult> ReadAsync(string id, ClaimsPrincipal user, ListingReadCache listings, HttpResponse response)
     {
-        if (!BashuId.IsValid(id) || await listings.GetAsync(id) is not { } listing || !ListingVisibility.CanSee(listing.View, user.ToReader()))
+        var reader = user.ToReader();
+        if (!BashuId.IsValid(id) || await listings.GetAsync(id) is not { } listing || !ListingVisibility.CanSee(listing.View, reader))
         {
             return NotFound(id);
         }
         Versions.SetETag(response, listing.View.Version);
-        return TypedResults.Bytes(listing.Json, "application/json; charset=utf-8");
+        // The cached body is the public one; a flagged listing is serialised again for those who see its flags.
+        var json = listing.View.PossibleDuplicates is { Count: > 0 } && ListingVisibility.IsResponsible(listing.View, reader)
+            ? listings.Serialize(listing.View, reader) : listing.Json;
+        return TypedResults.Bytes(json, "application/json; charset=utf-8");
     }
 
     private static async Task<IResult> CreateListing(ListingDraft draft, ClaimsPrincipal user, IGrainFactory grains, HttpResponse response)
@@ -101,8 +107,15 @@ public static class ListingEndpoints
         return Map(await grains.GetGrain<IListingGrain>(id).UpdateAsync(draft, precondition.Version, user.RequireActor()), request.HttpContext.Response);
     }
 
-    private static Task<IResult> Submit(string id, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
-        Step(id, request, grains, (grain, version) => grain.SubmitAsync(version, user.RequireActor()));
+    /// <summary>Into review, flagged with the listings it may duplicate (looked up here, in the read model: the grain stays pure).</summary>
+    private static Task<IResult> Submit(
+        string id, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, ListingDuplicates duplicates, CancellationToken cancellationToken) =>
+        Step(id, request, grains, async (grain, version) =>
+        {
+            var listing = await grain.GetAsync();
+            IReadOnlyList<string> flagged = listing is { Status: ListingStatus.Draft } ? await duplicates.FindAsync(listing, cancellationToken) : [];
+            return await grain.SubmitAsync(version, user.RequireActor(), flagged);
+        });
 
     private static Task<IResult> Approve(string id, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
         Step(id, request, grains, (grain, version) => grain.ApproveAsync(version, user.RequireActor()));
@@ -112,6 +125,11 @@ public static class ListingEndpoints
 
     private static Task<IResult> Withdraw(string id, ReasonRequest? body, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
         Step(id, request, grains, (grain, version) => grain.WithdrawAsync(body?.Reason, version, user.RequireActor()));
+
+    private static Task<IResult> Renew(string id, RenewRequest body, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
+        body.ExpiresOn is not { } expiresOn
+            ? Task.FromResult(Problems.Unprocessable(new Dictionary<string, string[]> { ["expiresOn"] = ["必填：新的有效期，如 2027-12-31 (required: the new expiry date)"] }))
+            : Step(id, request, grains, (grain, version) => grain.RenewAsync(expiresOn, version, user.RequireActor()));
 
     /// <summary>A lifecycle step: If-Match is optional here, and checked when given.</summary>
     private static Task<IResult> Step(

@@ -70,7 +70,10 @@ public sealed class ListingReadCache : IListingReadCache, IDisposable
         return Task.CompletedTask;
     }
 
-    private byte[] Serialize(ListingView view) => JsonSerializer.SerializeToUtf8Bytes(view.ToResponse(), _json);
+    /// <summary>The body everyone may read; <see cref="Serialize(ListingView, Actor?)"/> adds what only those responsible see.</summary>
+    private byte[] Serialize(ListingView view) => Serialize(view, null);
+
+    public byte[] Serialize(ListingView view, Actor? reader) => JsonSerializer.SerializeToUtf8Bytes(view.ToResponse(reader), _json);
 
     /// <summary>Drops what has expired, so the cache holds only what was read in the last lease or so.</summary>
     private void Sweep()

@@ -104,7 +104,7 @@ public sealed class WebhookDispatcher(
             batch.BatchCommands.Add(move);
             foreach (var change in changes)
             {
-                if (WebhookEvents.For(change, platform) is not { } type || !subscription.Events.Contains(type)) continue;
+                if (WebhookEvents.For(change, platform, subscription.Events) is not { } type) continue;
                 var entry = change.ToEntry(platform);
                 var id = WebhookEvents.DeliveryId(subscription.Id, entry);
                 var payload = JsonSerializer.Serialize(new WebhookEvent(id, type, time.GetUtcNow(), subscription.PlatformId, entry), _json);

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace BashuCloud.Api.Webhooks;
 
-/// <summary>A URL to call and the event types to call it for (listing.changed, listing.removed).</summary>
+/// <summary>A URL to call and the event types to call it for (listing.changed, listing.removed, listing.expired).</summary>
 public sealed record WebhookRequest(string? Url, IReadOnlyList<string>? Events, string? Description);
 
 /// <summary>

@@ -16,7 +16,10 @@ public static class WebhookEvents
     /// <summary>A listing the platform saw published is no longer visible to it (withdrawn, or back in review after an edit).</summary>
     public const string ListingRemoved = "listing.removed";
 
-    public static readonly IReadOnlyList<string> All = [ListingChanged, ListingRemoved];
+    /// <summary>A listing reached its expiry date unrenewed: its newest state is Expired (the owner's cue to renew it).</summary>
+    public const string ListingExpired = "listing.expired";
+
+    public static readonly IReadOnlyList<string> All = [ListingChanged, ListingRemoved, ListingExpired];
 
     /// <summary>
     /// The event a change makes for a platform, or null when it concerns nothing the platform could have seen: other
@@ -29,6 +32,17 @@ public static class WebhookEvents
         { PublishedAt: not null } => ListingRemoved,
         _ => null,
     };
+
+    /// <summary>
+    /// The one event a subscription gets for a change (one delivery per change, whatever it subscribed to): an expiry
+    /// is listing.expired for a subscription to it, otherwise the listing.changed it also is.
+    /// </summary>
+    public static string? For(ListingChange change, Actor platform, IReadOnlyCollection<string> subscribed)
+    {
+        var type = For(change, platform);
+        if (type is ListingChanged && change.Listing!.Status is ListingStatus.Expired && subscribed.Contains(ListingExpired)) return ListingExpired;
+        return type is not null && subscribed.Contains(type) ? type : null;
+    }
 
     /// <summary>The delivery's id: the same for the same subscription and change, so dispatching a change twice makes one delivery.</summary>
     public static string DeliveryId(string subscriptionId, ChangeEntry entry) =>

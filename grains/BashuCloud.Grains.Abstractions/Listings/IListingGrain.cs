@@ -16,13 +16,23 @@ public interface IListingGrain : IGrainWithStringKey
 
     [Alias("update")] Task<Outcome<ListingView>> UpdateAsync(ListingDraft draft, int? expectedVersion, Actor actor);
 
-    [Alias("submit")] Task<Outcome<ListingView>> SubmitAsync(int? expectedVersion, Actor actor);
+    /// <summary>Into review; <paramref name="possibleDuplicates"/> (found by the API in the read model) flag it for the reviewer.</summary>
+    [Alias("submit")] Task<Outcome<ListingView>> SubmitAsync(int? expectedVersion, Actor actor, IReadOnlyList<string>? possibleDuplicates = null);
 
     [Alias("approve")] Task<Outcome<ListingView>> ApproveAsync(int? expectedVersion, Actor actor);
 
     [Alias("reject")] Task<Outcome<ListingView>> RejectAsync(string reason, int? expectedVersion, Actor actor);
 
     [Alias("withdraw")] Task<Outcome<ListingView>> WithdrawAsync(string? reason, int? expectedVersion, Actor actor);
+
+    /// <summary>A later expiry date; an expired listing is published again.</summary>
+    [Alias("renew")] Task<Outcome<ListingView>> RenewAsync(DateOnly expiresOn, int? expectedVersion, Actor actor);
+
+    /// <summary>
+    /// Expired when its expiry moment has passed by this grain's own state and clock, otherwise unchanged: the region's
+    /// expiry sweeper asks from the read model, which may be behind (a listing renewed or withdrawn meanwhile stays).
+    /// </summary>
+    [Alias("expire-if-due")] Task<Outcome<ListingView>> ExpireIfDueAsync();
 
     /// <summary>A deal on this listing reached a stage (called by the deal's grain, for the step's actor): the listing's status follows.</summary>
     [Alias("follow-deal")] Task<Outcome<ListingView>> FollowDealAsync(string dealId, Deals.DealStage stage, Actor actor);

@@ -15,6 +15,8 @@ public static partial class ListingRules
     public const int OwnersMax = 10;
     public const int OwnerNameMax = 100;
     public const decimal PriceMax = 100_000_000_000m;
+    /// <summary>The most possible duplicates a submitted listing is flagged with.</summary>
+    public const int PossibleDuplicatesMax = 10;
 
     /// <summary>Checks a draft; the keys of the result are the request's JSON field names.</summary>
     public static IReadOnlyDictionary<string, string[]> Validate(ListingDraft draft, DateOnly today)

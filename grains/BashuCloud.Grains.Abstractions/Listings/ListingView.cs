@@ -11,7 +11,8 @@ public sealed record ListingView(
     [property: Id(5)] DateTimeOffset CreatedAt,
     [property: Id(6)] DateTimeOffset UpdatedAt,
     [property: Id(7)] DateTimeOffset? PublishedAt,
-    [property: Id(8)] string? ReviewNote);
+    [property: Id(8)] string? ReviewNote,
+    [property: Id(9)] IReadOnlyList<string>? PossibleDuplicates = null);
 
 /// <summary>A new listing: the draft and who owns it.</summary>
 [GenerateSerializer, Immutable, Alias("bashu.ListingCreation")]

@@ -47,8 +47,8 @@ internal sealed class ListingGrain(
     public Task<Outcome<ListingView>> UpdateAsync(ListingDraft draft, int? expectedVersion, Actor actor) =>
         Commit(Current.Update(draft, expectedVersion, actor, Now));
 
-    public Task<Outcome<ListingView>> SubmitAsync(int? expectedVersion, Actor actor) =>
-        Commit(Current.Submit(expectedVersion, actor, Now));
+    public Task<Outcome<ListingView>> SubmitAsync(int? expectedVersion, Actor actor, IReadOnlyList<string>? possibleDuplicates = null) =>
+        Commit(Current.Submit(expectedVersion, actor, Now, possibleDuplicates));
 
     public Task<Outcome<ListingView>> ApproveAsync(int? expectedVersion, Actor actor) =>
         Commit(Current.Approve(expectedVersion, actor, Now));
@@ -58,6 +58,11 @@ internal sealed class ListingGrain(
 
     public Task<Outcome<ListingView>> WithdrawAsync(string? reason, int? expectedVersion, Actor actor) =>
         Commit(Current.Withdraw(reason, expectedVersion, actor, Now));
+
+    public Task<Outcome<ListingView>> RenewAsync(DateOnly expiresOn, int? expectedVersion, Actor actor) =>
+        Commit(Current.Renew(expiresOn, expectedVersion, actor, Now));
+
+    public Task<Outcome<ListingView>> ExpireIfDueAsync() => Commit(Current.Expire(Now));
 
     public Task<Outcome<ListingView>> FollowDealAsync(string dealId, Deals.DealStage stage, Actor actor) =>
         Commit(Current.FollowDeal(dealId, stage, actor, Now));

@@ -31,13 +31,15 @@ internal sealed record ListingState
     [Id(9)] public AuditEntry? LastChange { get; init; }
     /// <summary>The deals under way on this listing: while there are any, a published listing is Negotiating.</summary>
     [Id(10)] public IReadOnlyList<string> ActiveDeals { get; init; } = [];
+    /// <summary>Listings this one may duplicate, found by the API when it was last submitted: a flag for the reviewer.</summary>
+    [Id(11)] public IReadOnlyList<string> PossibleDuplicates { get; init; } = [];
 
     [JsonIgnore] public bool Exists => Version > 0;
 
     [JsonIgnore] public Region Region => Content!.Region!.Value;
 
     public ListingView ToView() =>
-        new(Id, Status, Version, OwnerId, Content!, CreatedAt, UpdatedAt, PublishedAt, ReviewNote);
+        new(Id, Status, Version, OwnerId, Content!, CreatedAt, UpdatedAt, PublishedAt, ReviewNote, PossibleDuplicates.Count > 0 ? PossibleDuplicates : null);
 
     public ListingDecision Create(string id, ListingCreation creation, Actor actor, DateTimeOffset now)
     {
@@ -90,9 +92,14 @@ internal sealed record ListingState
         return Accept(this with { Content = merged, Status = status }, AuditEntry.Of("listing.updated", actor, now));
     }
 
-    public ListingDecision Submit(int? expectedVersion, Actor actor, DateTimeOffset now) =>
-        Refuse(expectedVersion, actor, byOwner: true, [ListingStatus.Draft])
-        ?? Accept(this with { Status = ListingStatus.InReview, ReviewNote = null }, AuditEntry.Of("listing.submitted", actor, now));
+    /// <summary>Into review, flagged with the listings it may duplicate (never refused for them: the reviewer decides).</summary>
+    public ListingDecision Submit(int? expectedVersion, Actor actor, DateTimeOffset now, IReadOnlyList<string>? possibleDuplicates = null)
+    {
+        IReadOnlyList<string> flagged = [.. (possibleDuplicates ?? []).Where(d => d != Id).Distinct().Take(ListingRules.PossibleDuplicatesMax)];
+        return Refuse(expectedVersion, actor, byOwner: true, [ListingStatus.Draft])
+            ?? Accept(this with { Status = ListingStatus.InReview, ReviewNote = null, PossibleDuplicates = flagged },
+                AuditEntry.Of("listing.submitted", actor, now, flagged.Count > 0 ? "possible duplicates: " + string.Join(", ", flagged) : null));
+    }
 
     public ListingDecision Approve(int? expectedVersion, Actor actor, DateTimeOffset now)
     {
@@ -129,6 +136,38 @@ internal sealed record ListingState
         var note = reason?.Trim();
         return Accept(this with { Status = ListingStatus.Withdrawn, ReviewNote = note }, AuditEntry.Of("listing.withdrawn", actor, now, note));
     }
+
+    /// <summary>
+    /// A later expiry date, by the owner, its platform or a region administrator. An expired listing is published
+    /// again without a new review: its reviewed content has not changed, only its date.
+    /// </summary>
+    public ListingDecision Renew(DateOnly expiresOn, int? expectedVersion, Actor actor, DateTimeOffset now)
+    {
+        if (Refuse(expectedVersion, actor, byOwner: true, [ListingStatus.Published, ListingStatus.Negotiating, ListingStatus.Expired]) is { } refused)
+        {
+            return refused;
+        }
+        if (expiresOn <= ListingExpiry.Today(now) || (Content!.ExpiresOn is { } current && expiresOn <= current))
+        {
+            return ListingDecision.Invalid(this, Errors("expiresOn", "续期日期应晚于今天和原有效期 (must be after today and after the current expiry date)"));
+        }
+        var status = Status is ListingStatus.Expired ? (ActiveDeals.Count > 0 ? ListingStatus.Negotiating : ListingStatus.Published) : Status;
+        return Accept(this with { Content = Content with { ExpiresOn = expiresOn }, Status = status },
+            AuditEntry.Of("listing.renewed", actor, now, expiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Whether the listing is public and dated, so that it can expire.</summary>
+    [JsonIgnore] public bool CanExpire => Status is ListingStatus.Published or ListingStatus.Negotiating && Content?.ExpiresOn is not null;
+
+    /// <summary>
+    /// The platform's own step when the region's expiry sweeper asks: a published or negotiating listing whose expiry
+    /// moment (<see cref="ListingExpiry.ExpiresAt"/>) has come is Expired. Otherwise nothing changes (asking early,
+    /// late or twice, from a read model that is behind, is harmless).
+    /// </summary>
+    public ListingDecision Expire(DateTimeOffset now) =>
+        CanExpire && now >= ListingExpiry.ExpiresAt(Content!.ExpiresOn!.Value)
+            ? Accept(this with { Status = ListingStatus.Expired }, AuditEntry.Of("listing.expired", ListingExpiry.System, now))
+            : new(this, Exists ? Outcome<ListingView>.Ok(ToView()) : Outcome<ListingView>.Refused(Refusal.NotFound, "房源不存在 (listing not found)"));
 
     /// <summary>
     /// The listing's status follows its deals: Negotiating while one is under way, Published again when none is,

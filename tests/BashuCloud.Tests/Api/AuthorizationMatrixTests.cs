@@ -37,6 +37,8 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("POST /api/v1/listings/{id}/submit", async f => new Target($"/api/v1/listings/{(await f.DraftAsync()).Id}/submit"), [401, 401, 200, 403, 200, 403, 200, 403, 403, 403]),
         new("POST /api/v1/listings/{id}/approve", async f => new Target($"/api/v1/listings/{await f.SubmittedAsync()}/approve"), [401, 401, 403, 403, 200, 403, 200, 403, 403, 403]),
         new("POST /api/v1/listings/{id}/reject", async f => new Target($"/api/v1/listings/{await f.SubmittedAsync()}/reject", new { reason = "材料不全" }), [401, 401, 403, 403, 200, 403, 200, 403, 403, 403]),
+        new("POST /api/v1/listings/{id}/renew", async f => new Target($"/api/v1/listings/{await f.PublishedAsync()}/renew", new { expiresOn = "2029-12-31" }),
+            [401, 401, 200, 403, 200, 403, 200, 403, 403, 403]),
         new("POST /api/v1/listings/{id}/withdraw", async f => new Target($"/api/v1/listings/{(await f.DraftAsync()).Id}/withdraw"), [401, 401, 200, 403, 200, 403, 200, 403, 403, 403]),
         new("POST /api/v1/users", _ => Body("/api/v1/users", new UserRegistration("矩阵用户", UserRole.Researcher, Region.Sichuan, null, null)), [401, 401, 403, 403, 201, 403, 201, 403, 403, 403]),
         new("GET /api/v1/users/{id}", f => Path($"/api/v1/users/{f.OwnerId}"), [200, 401, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -285,6 +287,9 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
             var (id, etag) = await DraftAsync();
             return new Target($"/api/v1/listings/{id}", Samples.Draft(Region.Sichuan) with { Title = "矩阵改写" }, etag);
         }
+
+        /// <summary>A fresh published listing of the owner's.</summary>
+        public Task<string> PublishedAsync() => platform.PublishListingAsync(Samples.Draft(Region.Sichuan));
 
         public async Task<string> SubmittedAsync()
         {

@@ -124,6 +124,36 @@ public sealed class ListingApiTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task An_owner_renews_a_published_listing_with_a_later_date()
+    {
+        var id = await platform.PublishListingAsync(Samples.Draft(Region.Chongqing));
+        var owner = platform.Researchers[Region.Chongqing].Key;
+        var path = $"/api/v1/listings/{id}/renew";
+        using (var earlier = await platform.SendAsync(HttpMethod.Post, path, new { expiresOn = "2028-01-01" }, owner)) await AssertProblem(earlier, HttpStatusCode.UnprocessableEntity);
+        using (var missing = await platform.SendAsync(HttpMethod.Post, path, new { }, owner)) await AssertProblem(missing, HttpStatusCode.UnprocessableEntity);
+        using (var stranger = await platform.SendAsync(HttpMethod.Post, path, new { expiresOn = "2029-12-31" }, platform.Researchers[Region.Sichuan].Key))
+        {
+            await AssertProblem(stranger, HttpStatusCode.Forbidden);
+        }
+        using (var unknown = await platform.SendAsync(HttpMethod.Post, "/api/v1/listings/chongqing-01JD5Z8Q8X4M6W2T3R9K7B1C0A/renew", new { expiresOn = "2029-12-31" }, owner))
+        {
+            await AssertProblem(unknown, HttpStatusCode.NotFound);
+        }
+        using (var renewed = await platform.SendAsync(HttpMethod.Post, path, new { expiresOn = "2029-12-31" }, owner, ifMatch: "\"3\""))
+        {
+            Assert.Equal(HttpStatusCode.OK, renewed.StatusCode);
+            var body = await renewed.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(("Published", "2029-12-31", 4), (body.GetProperty("status").GetString(), body.GetProperty("expiresOn").GetString(), body.GetProperty("version").GetInt32()));
+        }
+        using var history = await platform.SendAsync(HttpMethod.Get, $"/api/v1/listings/{id}/history", key: owner);
+        Assert.Equal("listing.renewed", (await history.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("entries").EnumerateArray().Last().GetProperty("action").GetString());
+
+        var (draft, _) = await platform.CreateListingAsync(Samples.Draft(Region.Chongqing));
+        using var fromDraft = await platform.SendAsync(HttpMethod.Post, $"/api/v1/listings/{draft}/renew", new { expiresOn = "2029-12-31" }, owner);
+        await AssertProblem(fromDraft, HttpStatusCode.Conflict);
+    }
+
+    [Fact]
     public async Task Withdrawing_takes_a_listing_off_the_public_list()
     {
         var id = await platform.PublishListingAsync(Samples.Draft(Region.Chongqing));

@@ -26,8 +26,14 @@ public class PlatformProcesses : IAsyncLifetime
     /// <summary>One silo per region by default; a test of two deployments side by side runs one silo each (it serves both regions).</summary>
     public IReadOnlyList<string> SiloRegions { get; init; } = ["sichuan", "chongqing"];
 
-    /// <summary>Settings every silo of this fixture gets (a subclass may change the projection, say).</summary>
-    protected virtual IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>();
+    /// <summary>
+    /// Settings every silo of this fixture gets (a subclass may change the projection, say): the regions' expiry
+    /// sweepers look every second, so a listing past its date expires while a test waits.
+    /// </summary>
+    protected virtual IReadOnlyDictionary<string, string> SiloSettings => new Dictionary<string, string>
+    {
+        ["Bashu__Listings__ExpiryCheckPeriod"] = "00:00:01",
+    };
 
     /// <summary>
     /// Settings every API process of this fixture gets: webhooks may reach the tests' local receivers, and retry

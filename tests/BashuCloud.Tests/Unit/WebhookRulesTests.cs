@@ -26,6 +26,19 @@ public sealed class WebhookRulesTests
         Assert.Equal(expected, WebhookEvents.For(new ListingChange(view.Id, view.Version, view), Kczg));
     }
 
+    [Theory]
+    [InlineData(ListingStatus.Expired, new[] { "listing.changed", "listing.expired" }, "listing.expired")]
+    [InlineData(ListingStatus.Expired, new[] { "listing.expired" }, "listing.expired")]
+    [InlineData(ListingStatus.Expired, new[] { "listing.changed" }, "listing.changed")]
+    [InlineData(ListingStatus.Expired, new[] { "listing.removed" }, null)]
+    [InlineData(ListingStatus.Published, new[] { "listing.expired" }, null)]
+    [InlineData(ListingStatus.Published, new[] { "listing.changed", "listing.expired" }, "listing.changed")]
+    public void An_expiry_is_listing_expired_for_a_subscription_to_it_and_one_delivery_either_way(ListingStatus status, string[] subscribed, string? expected)
+    {
+        var view = new ListingView("sichuan-x", status, 5, "sichuan-owner", Samples.Draft(), Now, Now, Now, null);
+        Assert.Equal(expected, WebhookEvents.For(new ListingChange(view.Id, view.Version, view), Kczg, subscribed));
+    }
+
     [Fact]
     public void A_deleted_listing_is_removed_for_everyone() =>
         Assert.Equal(WebhookEvents.ListingRemoved, WebhookEvents.For(new ListingChange("sichuan-x", 4, null), Kczg));

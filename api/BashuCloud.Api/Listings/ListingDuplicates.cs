@@ -1,0 +1,61 @@
+using BashuCloud.Listings;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace BashuCloud.Api.Listings;
+
+/// <summary>
+/// Finds the listings a submitted one may duplicate, in the read model: the same owner's listings with a very similar
+/// title, and public listings with a near-identical title that share a keyword. A flag for the reviewer, never a
+/// refusal (a similar title may be a genuinely new version of a technology). Both queries are bounded and indexed.
+/// </summary>
+public sealed class ListingDuplicates(NpgsqlDataSource database)
+{
+    /// <summary>The share of character pairs two titles must have in common (Dice's coefficient) to be near-identical.</summary>
+    public const double Threshold = 0.8;
+
+    /// <summary>Candidates read per query: an owner's newest listings, or public listings sharing a title pair and a keyword.</summary>
+    private const int Candidates = 200;
+
+    public async Task<IReadOnlyList<string>> FindAsync(ListingView listing, CancellationToken cancellationToken)
+    {
+        var title = listing.Content.Title ?? "";
+        var pairs = TitlePairs(title);
+        if (pairs.Count == 0) return [];
+        // Pigeonhole: a title with a similarity of 0.8 or more holds at least two thirds of these pairs, so it holds
+        // one of any third + 1 of them; the index then finds it by those.
+        var probes = pairs.Take((pairs.Count / 3) + 1).ToArray();
+        await using var command = database.CreateCommand($"""
+            (SELECT id, title FROM rm_listing WHERE owner_id = $1 AND id <> $2 AND status <> 'Withdrawn' ORDER BY id DESC LIMIT {Candidates})
+            UNION
+            (SELECT id, title FROM rm_listing
+              WHERE status IN ('Published', 'Negotiating', 'Traded', 'Expired') AND id <> $2
+                AND search_grams(ARRAY[title]) && $3 AND search_keyword_set(keywords) && search_keyword_set($4)
+              LIMIT {Candidates})
+            """);
+        command.Parameters.Add(new() { Value = listing.OwnerId });
+        command.Parameters.Add(new() { Value = listing.Id });
+        command.Parameters.Add(new() { Value = probes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (listing.Content.Keywords ?? []).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        var found = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (Similarity(pairs, TitlePairs(reader.GetString(1))) >= Threshold) found.Add(reader.GetString(0));
+        }
+        return [.. found.Order(StringComparer.Ordinal).Take(ListingRules.PossibleDuplicatesMax)];
+    }
+
+    /// <summary>Dice's coefficient of two titles' sets of neighbouring-character pairs: 1 for the same title, 0 for nothing in common.</summary>
+    public static double Similarity(string a, string b) => Similarity(TitlePairs(a), TitlePairs(b));
+
+    private static double Similarity(IReadOnlyCollection<string> a, IReadOnlyCollection<string> b) =>
+        a.Count + b.Count == 0 ? 0 : 2.0 * a.Intersect(b).Count() / (a.Count + b.Count);
+
+    /// <summary>The distinct pairs of neighbouring characters of a title, lower-cased: the pairs the search grams index.</summary>
+    public static IReadOnlyList<string> TitlePairs(string title)
+    {
+        var text = title.ToLowerInvariant();
+        return [.. Enumerable.Range(0, Math.Max(0, text.Length - 1)).Select(i => text.Substring(i, 2)).Distinct()];
+    }
+}
