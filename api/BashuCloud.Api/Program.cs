@@ -39,6 +39,7 @@ var app = builder.Build();
 app.UseBashuErrors();
 app.UseApiKeyAuthentication();
 app.UseRateLimits();
+app.UseUtf8Bodies();
 app.UseAuthorization();
 app.MapBashuOpenApi();
 app.MapBashuHealth();
