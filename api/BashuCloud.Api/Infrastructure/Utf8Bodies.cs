@@ -5,7 +5,7 @@ namespace BashuCloud.Api.Infrastructure;
 /// <summary>
 /// A JSON body must be UTF-8 (RFC 8259). System.Text.Json checks only the strings it reads, so invalid bytes in a
 /// field it skips (one the request type does not have) would pass, and a withdrawal sent with such a body would
-/// be carried out. Each JSON body is checked whole before binding; an invalid one is a 400 problem.
+/// be carried out. Each JSON body of an authorized request is checked whole before binding; an invalid one is a 400 problem.
 /// </summary>
 public static class Utf8Bodies
 {
