@@ -40,6 +40,7 @@ app.UseBashuErrors();
 app.UseApiKeyAuthentication();
 app.UseRateLimits();
 app.UseAuthorization();
+app.UseUtf8Bodies();
 app.MapBashuOpenApi();
 app.MapBashuHealth();
 app.MapListingEndpoints();

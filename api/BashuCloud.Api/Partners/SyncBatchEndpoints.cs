@@ -36,6 +36,9 @@ public static class SyncBatchEndpoints
     /// <summary>Items per call of the import grain: one transaction each, well inside the grain call's timeout.</summary>
     private const int ImportChunk = 250;
 
+    /// <summary>The batch endpoint's path (it reads and checks its own body, up to <see cref="MaxBodyBytes"/>).</summary>
+    public const string Path = "/api/v1/sync/batch";
+
     public static WebApplicationBuilder AddSyncBatches(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<IdempotencyKeys>();
@@ -55,6 +58,7 @@ public static class SyncBatchEndpoints
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxBodyBytes;
         var body = await ReadBodyAsync(context.Request, cancellationToken);
+        if (!System.Text.Unicode.Utf8.IsValid(body)) return Utf8Bodies.Invalid();
         SyncBatchRequest? batch;
         try
         {
