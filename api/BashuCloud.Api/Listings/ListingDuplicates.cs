@@ -9,8 +9,15 @@ namespace BashuCloud.Api.Listings;
 /// title, and public listings with a near-identical title that share a keyword. A flag for the reviewer, never a
 /// refusal (a similar title may be a genuinely new version of a technology). Both queries are bounded and indexed.
 /// </summary>
-public sealed class ListingDuplicates(NpgsqlDataSource database)
+public sealed partial class ListingDuplicates(NpgsqlDataSource database, ILogger<ListingDuplicates> logger)
 {
+    /// <summary>
+    /// How long a submission waits for the search, in seconds. Among a million listings whose titles share common
+    /// character pairs and keywords the candidate sets are huge (measured: over 30 s); the submission then goes to
+    /// review unflagged rather than waiting, and the log says so.
+    /// </summary>
+    private const int TimeoutSeconds = 2;
+
     /// <summary>The share of character pairs two titles must have in common (Dice's coefficient) to be near-identical.</summary>
     public const double Threshold = 0.8;
 
@@ -18,6 +25,22 @@ public sealed class ListingDuplicates(NpgsqlDataSource database)
     private const int Candidates = 200;
 
     public async Task<IReadOnlyList<string>> FindAsync(ListingView listing, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SearchAsync(listing, cancellationToken);
+        }
+        catch (NpgsqlException exception) when (exception.InnerException is TimeoutException)
+        {
+            LogGaveUp(logger, listing.Id, TimeoutSeconds);
+            return [];
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "重复检测超时 (duplicate search gave up after {Seconds} s) for listing {ListingId}: submitted without flags")]
+    private static partial void LogGaveUp(ILogger logger, string listingId, int seconds);
+
+    private async Task<IReadOnlyList<string>> SearchAsync(ListingView listing, CancellationToken cancellationToken)
     {
         var title = listing.Content.Title ?? "";
         var pairs = TitlePairs(title);
@@ -33,6 +56,7 @@ public sealed class ListingDuplicates(NpgsqlDataSource database)
                 AND search_grams(ARRAY[title]) && $3 AND search_keyword_set(keywords) && search_keyword_set($4)
               LIMIT {Candidates})
             """);
+        command.CommandTimeout = TimeoutSeconds;
         command.Parameters.Add(new() { Value = listing.OwnerId });
         command.Parameters.Add(new() { Value = listing.Id });
         command.Parameters.Add(new() { Value = probes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });

@@ -27,7 +27,7 @@ public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper o
     // Detection takes about 2–5 s with ClusterTimings; a call in flight to the dead silo gives up after the 5 s
     // response timeout, and its listing is written on the next try.
     private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(8);
-    private const int Rounds = 4;
+    private static readonly int Rounds = RoundsOr(4);
     // A call sent in the instant before a kill may fail too.
     private static readonly long Margin = Stopwatch.Frequency / 2;
 
@@ -83,5 +83,7 @@ public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper o
         Assert.True(summary.Acknowledged.Count > 100, $"only {summary.Acknowledged.Count} writes acknowledged");
 
         await AssertNothingAcknowledgedIsLostAsync(platform.Database, summary);
+        var store = await AssertStoreIsWholeAsync(platform.Database);
+        output.WriteLine($"Chongqing killed {Rounds} times: {summary.Acknowledged.Count} edits acknowledged, 0 lost; {summary.Failures.Count} requests failed, all inside the windows; {store}");
     }
 }

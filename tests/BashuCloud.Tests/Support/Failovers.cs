@@ -44,6 +44,37 @@ public static class Failovers
         return false;
     }
 
+    /// <summary>
+    /// How many rounds a reliability test runs: BASHU_RELIABILITY_ROUNDS (./bashu reliability --rounds N) or the
+    /// test's own number, the reduced version every ./bashu test runs.
+    /// </summary>
+    public static int RoundsOr(int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable("BASHU_RELIABILITY_ROUNDS"), out var rounds) && rounds > 0 ? rounds : fallback;
+
+    /// <summary>
+    /// After a failure and its recovery, what PostgreSQL holds is whole: no grain state stored twice, every listing's
+    /// change log holding each version from 1 to the stored one exactly once, and the read model (once the projection
+    /// has caught up) equal to the grains' state. Returns the counts for the suite's report (all zero, or it fails).
+    /// </summary>
+    public static async Task<string> AssertStoreIsWholeAsync(TestDatabase db)
+    {
+        var duplicateStates = await db.ScalarAsync<long>("SELECT count(*) - count(DISTINCT (service_id, state_name, grain_key)) FROM grain_state");
+        var gaps = await db.ScalarAsync<long>("""
+            SELECT count(*) FROM grain_state s
+             WHERE s.state_name = 'listing'
+               AND (SELECT count(DISTINCT c.version) FILTER (WHERE c.version BETWEEN 1 AND s.version) <> s.version OR count(*) <> s.version
+                      FROM change_log c WHERE c.state_name = s.state_name AND c.grain_key = s.grain_key)
+            """);
+        var readModelEqual = await WaitAsync(async () => await db.ScalarAsync<long>("""
+            SELECT count(*) FROM grain_state s LEFT JOIN rm_listing r ON r.id = s.grain_key
+             WHERE s.state_name = 'listing' AND (r.version IS DISTINCT FROM s.version OR r.title IS DISTINCT FROM s.payload -> 'content' ->> 'title')
+            """) == 0, TimeSpan.FromSeconds(30));
+        Assert.Equal(0, duplicateStates);
+        Assert.Equal(0, gaps);
+        Assert.True(readModelEqual, "the read model does not equal the grains' state");
+        return $"duplicate grain-state rows {duplicateStates}; listings with change-log gaps {gaps}; read model equal to the grains' state";
+    }
+
     /// <summary>Every acknowledged edit is in PostgreSQL: its version in the change log, and the state at least that version.</summary>
     public static async Task AssertNothingAcknowledgedIsLostAsync(TestDatabase database, LoadSummary summary)
     {
