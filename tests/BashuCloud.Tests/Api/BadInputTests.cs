@@ -200,6 +200,8 @@ internal static class BadInputTargets
             new("POST /api/v1/listings/{id}/approve", $"/api/v1/listings/{draft}/approve", admin, UnknownIdPath: Ids("/api/v1/listings/{}/approve"), ETag: etag),
             new("POST /api/v1/listings/{id}/reject", $"/api/v1/listings/{draft}/reject", admin, Obj(new { reason = "材料不全" }), Ids("/api/v1/listings/{}/reject"), ETag: etag),
             new("POST /api/v1/listings/{id}/withdraw", $"/api/v1/listings/{draft}/withdraw", owner, Obj(new { reason = "坏输入" }), Ids("/api/v1/listings/{}/withdraw"), ETag: etag),
+            new("POST /api/v1/listings/{id}/renew", $"/api/v1/listings/{draft}/renew", owner, Obj(new { expiresOn = "2030-06-30" }), Ids("/api/v1/listings/{}/renew"),
+                BadValues: Bad(("expiresOn", [null, "", "2020-01-01", "not-a-date", "2030-13-45"])), ETag: etag),
             new("POST /api/v1/users", "/api/v1/users", admin, Obj(new { displayName = "坏输入用户", role = "Researcher", region = "sichuan", organization = "测试", city = "成都" }),
                 BadValues: Bad(("displayName", [null, "", "   "]), ("role", [null, "Emperor"]), ("region", [null, "nowhere"]))),
             new("GET /api/v1/users/{id}", $"/api/v1/users/{platform.Researchers[Region.Sichuan].Id}", owner, Anonymous: true, UnknownIdPath: Ids("/api/v1/users/{}")),
