@@ -13,9 +13,11 @@ using BashuCloud.Api.Search;
 using BashuCloud.Api.Statistics;
 using BashuCloud.Api.Users;
 using BashuCloud.Api.Webhooks;
+using BashuCloud.Settings;
 
 // appsettings.json lives next to the binary, wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+KnownSettings.RejectUnknown(builder.Configuration);
 builder.AddBashuDatabase();
 builder.AddBashuClusterClient();
 builder.AddDeadSiloCalls();

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using BashuCloud.Settings;
+
+namespace BashuCloud.Tests.Unit;
+
+/// <summary>
+/// One list of settings (KnownSettings), kept equal to what the options classes bind and to the README's table, and a
+/// process that refuses a setting nobody reads instead of silently running on a default.
+/// </summary>
+public sealed partial class KnownSettingsTests
+{
+    [Fact]
+    public void A_misspelt_setting_is_unknown_and_the_refusal_names_the_setting_meant()
+    {
+        var unknown = KnownSettings.Unknown(["Bashu:Regoin", "Bashu:Region", "bashu:webhooks:maxattempts", "Bashu:Webhooks:MaxAttempt", "Logging:LogLevel:Default"]);
+
+        Assert.Equal(["Bashu:Regoin", "Bashu:Webhooks:MaxAttempt"], unknown);
+        var refusal = KnownSettings.Refusal(unknown);
+        Assert.Contains("Bashu:Regoin (是否指 Bashu:Region? did you mean Bashu:Region?)", refusal, StringComparison.Ordinal);
+        Assert.Contains("did you mean Bashu:Webhooks:MaxAttempts?", refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_setting_far_from_every_known_one_gets_no_suggestion_and_list_items_count_as_their_list()
+    {
+        Assert.Equal(["Bashu:Completely:Different"], KnownSettings.Unknown(["Bashu:Completely:Different", "Bashu:AdminKey:0"]));
+        Assert.DoesNotContain("did you mean", KnownSettings.Refusal(["Bashu:Completely:Different"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_bound_option_is_a_known_setting_and_every_known_setting_is_bound()
+    {
+        var bound = OptionsClasses()
+            .SelectMany(type => type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .Where(p => p.SetMethod?.IsPublic == true)
+                .Select(p => $"{type.GetField("Section")!.GetRawConstantValue()}:{p.Name}"))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+        Assert.Empty(bound.Except(KnownSettings.Names, StringComparer.OrdinalIgnoreCase));
+        Assert.Empty(KnownSettings.Names.Except(bound, StringComparer.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void The_readme_configuration_table_lists_exactly_the_known_settings()
+    {
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
+        var table = readme[readme.IndexOf("## Configuration", StringComparison.Ordinal)..];
+        table = table[..table.IndexOf("\n## ", 3, StringComparison.Ordinal)];
+        var documented = SettingInTable().Matches(table).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+
+        Assert.Empty(KnownSettings.Names.Except(documented, StringComparer.Ordinal));
+        Assert.Empty(documented.Except(KnownSettings.Names, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_silo_started_with_a_misspelt_setting_refuses_to_start_and_says_which()
+    {
+        var start = new ProcessStartInfo("dotnet", [Repository.SiloDll]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["Bashu__Regoin"] = "chongqing";
+        start.Environment["ConnectionStrings__Bashu"] = "Host=127.0.0.1;Port=1;Database=nothing;Username=nobody";
+        using var silo = Process.Start(start)!;
+        var output = silo.StandardOutput.ReadToEndAsync();
+        var errors = silo.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await silo.WaitForExitAsync(timeout.Token);
+
+        Assert.NotEqual(0, silo.ExitCode);
+        Assert.Contains("did you mean Bashu:Region?", await output + await errors, StringComparison.Ordinal);
+    }
+
+    /// <summary>Every class that binds a configuration section: the ones with a Section constant, in our assemblies.</summary>
+    private static IEnumerable<Type> OptionsClasses() =>
+        // The silo's assembly is built beside the tests but not referenced by them (it is started as a process).
+        new[] { typeof(global::BashuCloud.Api.Infrastructure.ApiSettings).Assembly, typeof(global::BashuCloud.Storage.GrainStorageOptions).Assembly,
+                typeof(KnownSettings).Assembly, Assembly.LoadFrom(Repository.SiloDll) }
+            .SelectMany(a => a.GetTypes())
+            .Where(t => t.IsClass && t.GetField("Section", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true } field
+                        && field.GetRawConstantValue() is string section && section.StartsWith(KnownSettings.Root, StringComparison.Ordinal));
+
+    [GeneratedRegex(@"`(Bashu:[A-Za-z:]+)`")]
+    private static partial Regex SettingInTable();
+}
