@@ -21,8 +21,8 @@ public sealed partial class ListingDuplicates(NpgsqlDataSource database, ILogger
     /// <summary>The share of character pairs two titles must have in common (Dice's coefficient) to be near-identical.</summary>
     public const double Threshold = 0.8;
 
-    /// <summary>Candidates read per query: an owner's newest listings, or public listings sharing a title pair and a keyword.</summary>
-    private const int Candidates = 200;
+    /// <summary>Candidates read per query: an owner's newest listings, or public listings holding a whole group of the title's pairs and sharing a keyword.</summary>
+    private const int Candidates = 500;
 
     public async Task<IReadOnlyList<string>> FindAsync(ListingView listing, CancellationToken cancellationToken)
     {
@@ -45,22 +45,25 @@ public sealed partial class ListingDuplicates(NpgsqlDataSource database, ILogger
         var title = listing.Content.Title ?? "";
         var pairs = TitlePairs(title);
         if (pairs.Count == 0) return [];
-        // Pigeonhole: a title with a similarity of 0.8 or more holds at least two thirds of these pairs, so it holds
-        // one of any third + 1 of them; the index then finds it by those.
-        var probes = pairs.Take((pairs.Count / 3) + 1).ToArray();
+        // Pigeonhole: a title with a similarity of 0.8 or more holds at least two thirds of these pairs, so when they
+        // are cut into a third + 1 groups of neighbouring pairs, it holds every pair of at least one group. The index
+        // finds the titles holding a whole group; a group of pairs is rare where a single pair is common (measured
+        // at a million listings of template-made titles: 30-240 ms, where probing with single pairs took 1-30 s).
+        var groups = Groups(pairs);
+        var holdsAGroup = string.Join(" OR ", groups.Select((_, i) => $"search_grams(ARRAY[title]) @> ${i + 4}"));
         await using var command = database.CreateCommand($"""
             (SELECT id, title FROM rm_listing WHERE owner_id = $1 AND id <> $2 AND status <> 'Withdrawn' ORDER BY id DESC LIMIT {Candidates})
             UNION
             (SELECT id, title FROM rm_listing
               WHERE status IN ('Published', 'Negotiating', 'Traded', 'Expired') AND id <> $2
-                AND search_grams(ARRAY[title]) && $3 AND search_keyword_set(keywords) && search_keyword_set($4)
+                AND ({holdsAGroup}) AND search_keyword_set(keywords) && search_keyword_set($3)
               LIMIT {Candidates})
             """);
         command.CommandTimeout = TimeoutSeconds;
         command.Parameters.Add(new() { Value = listing.OwnerId });
         command.Parameters.Add(new() { Value = listing.Id });
-        command.Parameters.Add(new() { Value = probes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = (listing.Content.Keywords ?? []).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        foreach (var group in groups) command.Parameters.Add(new() { Value = group, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         var found = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -68,6 +71,21 @@ public sealed partial class ListingDuplicates(NpgsqlDataSource database, ILogger
             if (Similarity(pairs, TitlePairs(reader.GetString(1))) >= Threshold) found.Add(reader.GetString(0));
         }
         return [.. found.Order(StringComparer.Ordinal).Take(ListingRules.PossibleDuplicatesMax)];
+    }
+
+    /// <summary>A title's pairs cut into a third of their number + 1 runs of neighbouring pairs, as even in size as they come.</summary>
+    public static IReadOnlyList<string[]> Groups(IReadOnlyList<string> pairs)
+    {
+        var count = (pairs.Count / 3) + 1;
+        var (size, longer) = Math.DivRem(pairs.Count, count);
+        var groups = new List<string[]>(count);
+        for (int i = 0, start = 0; i < count; i++)
+        {
+            var length = size + (i < longer ? 1 : 0);
+            if (length > 0) groups.Add([.. pairs.Skip(start).Take(length)]);
+            start += length;
+        }
+        return groups;
     }
 
     /// <summary>Dice's coefficient of two titles' sets of neighbouring-character pairs: 1 for the same title, 0 for nothing in common.</summary>
