@@ -5,6 +5,7 @@ using BashuCloud.Projections;
 using BashuCloud.Storage;
 using Npgsql;
 using Orleans.Configuration;
+using BashuCloud.Settings;
 
 namespace BashuCloud.Silo;
 
@@ -54,19 +55,13 @@ public static class SiloHosting
             silo.AddListingExpiry(settings.HomeRegion);
         });
 
-        builder.Services.AddOptions<ReadLeaseOptions>().BindConfiguration(ReadLeaseOptions.Section)
-            .ValidateDataAnnotations()
+        builder.Services.AddValidatedSettings<ReadLeaseOptions>(ReadLeaseOptions.Section)
             .Validate(o => o.Duration < ClusterTimings.FastestDeathDeclaration,
-                $"Bashu:ReadLeases:Duration must be shorter than the fastest death declaration ({ClusterTimings.FastestDeathDeclaration}).")
-            .ValidateOnStart();
-        builder.Services.AddOptions<GrainStorageOptions>().BindConfiguration(GrainStorageOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ProjectionOptions>().BindConfiguration(ProjectionOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ListingExpiryOptions>().BindConfiguration(ListingExpiryOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<DealOptions>().BindConfiguration(DealOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
+                $"配置无效 (invalid setting) Bashu:ReadLeases:Duration: 须短于最快的故障判定 (must be shorter than the fastest death declaration, {ClusterTimings.FastestDeathDeclaration}).");
+        builder.Services.AddValidatedSettings<GrainStorageOptions>(GrainStorageOptions.Section);
+        builder.Services.AddValidatedSettings<ProjectionOptions>(ProjectionOptions.Section);
+        builder.Services.AddValidatedSettings<ListingExpiryOptions>(ListingExpiryOptions.Section);
+        builder.Services.AddValidatedSettings<DealOptions>(DealOptions.Section);
         builder.Services.AddReadModelProjection();
         // Orleans leaves the cluster gracefully on SIGTERM: deactivates grains and tells the others.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using BashuCloud.Regions;
+using BashuCloud.Settings;
 
 namespace BashuCloud.Silo;
 
@@ -31,11 +32,7 @@ public sealed class SiloSettings
     public static SiloSettings Load(IConfiguration configuration)
     {
         var settings = configuration.GetSection(Section).Get<SiloSettings>() ?? new SiloSettings();
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(settings, new ValidationContext(settings), results, validateAllProperties: true))
-        {
-            throw new InvalidOperationException("配置无效 (invalid configuration): " + string.Join("; ", results.Select(r => r.ErrorMessage)));
-        }
+        if (ValidatedSettings.Failures(settings, Section) is { Count: > 0 } failures) throw new InvalidOperationException(string.Join("; ", failures));
         if (string.IsNullOrWhiteSpace(configuration.GetConnectionString("Bashu")))
         {
             throw new InvalidOperationException("缺少数据库连接串 ConnectionStrings:Bashu (missing the PostgreSQL connection string)");

@@ -1,6 +1,7 @@
 using BashuCloud.Api.Listings;
 using BashuCloud.Api.Platforms;
 using Npgsql;
+using BashuCloud.Settings;
 
 namespace BashuCloud.Api.Infrastructure;
 
@@ -18,7 +19,7 @@ public static class Database
         builder.Services.AddSingleton<ListingQueries>();
         builder.Services.AddSingleton<ListingDuplicates>();
         builder.Services.AddSingleton<DirectoryQueries>();
-        builder.Services.AddOptions<ApiSettings>().BindConfiguration(ApiSettings.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedSettings<ApiSettings>(ApiSettings.Section);
         return builder;
     }
 

@@ -5,6 +5,7 @@ using BashuCloud.Api.Infrastructure;
 using BashuCloud.Api.Listings;
 using BashuCloud.Api.Platforms;
 using Microsoft.Extensions.Options;
+using BashuCloud.Settings;
 
 namespace BashuCloud.Api.Webhooks;
 
@@ -23,7 +24,7 @@ public static class WebhookEndpoints
 
     public static WebApplicationBuilder AddWebhooks(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<WebhookSettings>().BindConfiguration(WebhookSettings.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedSettings<WebhookSettings>(WebhookSettings.Section);
         builder.Services.AddSingleton<WebhookStore>();
         builder.Services.AddHostedService<WebhookDispatcher>();
         return builder;
