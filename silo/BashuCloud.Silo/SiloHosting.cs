@@ -1,6 +1,7 @@
 using System.Net;
 using BashuCloud.Deals;
 using BashuCloud.Listings;
+using BashuCloud.Operations;
 using BashuCloud.Projections;
 using BashuCloud.Storage;
 using Npgsql;
@@ -53,6 +54,7 @@ public static class SiloHosting
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ClusterTimings.ResponseTimeout);
             silo.AddBashuGrains(settings.HomeRegion);
             silo.AddListingExpiry(settings.HomeRegion);
+            silo.AddBashuDashboard();
         });
 
         builder.Services.AddValidatedSettings<ReadLeaseOptions>(ReadLeaseOptions.Section)

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using BashuCloud.Api.Infrastructure;
 using BashuCloud.Users;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -18,6 +19,13 @@ public static class AdminSessions
 {
     public const string SchemeName = "AdminSession";
     public const string Policy = "admin-session";
+
+    /// <summary>
+    /// An administrator's session for the whole platform: the joint administrator, whose key has no region. Views of
+    /// the whole cluster (the Orleans Dashboard) need it, since they show both provinces at once.
+    /// </summary>
+    public const string JointPolicy = "joint-admin-session";
+
     public const string Cookie = "bashu_admin";
     public const string CookiePath = "/admin";
 
@@ -25,12 +33,16 @@ public static class AdminSessions
     {
         builder.Services.AddSingleton<AdminSessionStore>();
         builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, Handler>(SchemeName, null);
-        builder.Services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
-            .AddAuthenticationSchemes(SchemeName)
-            .RequireRole(nameof(UserRole.Administrator))
-            .RequireClaim(Scopes.ClaimType, Scopes.Admin));
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Policy, policy => RequireAdministrator(policy))
+            .AddPolicy(JointPolicy, policy => RequireAdministrator(policy).RequireAssertion(context => context.User.ToActor() is { Region: null }));
         return builder;
     }
+
+    private static AuthorizationPolicyBuilder RequireAdministrator(AuthorizationPolicyBuilder policy) => policy
+        .AddAuthenticationSchemes(SchemeName)
+        .RequireRole(nameof(UserRole.Administrator))
+        .RequireClaim(Scopes.ClaimType, Scopes.Admin);
 
     /// <summary>Who may open a session: an administrator's key (a user's, the bootstrap one, or a provincial platform's with admin).</summary>
     public static bool MayOpen(Caller caller) => caller.Actor.Role is UserRole.Administrator && caller.Scopes.Contains(Scopes.Admin);
@@ -61,21 +73,40 @@ public static class AdminSessions
                 : AuthenticateResult.Fail("unknown or ended session");
         }
 
-        /// <summary>A page sends the browser to sign in; data answers 401 for the page's script to act on.</summary>
+        /// <summary>A page (<see cref="AdminPage"/>) sends the browser to sign in; data answers 401 for the page's script to act on.</summary>
         protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
         {
-            if (HttpMethods.IsGet(Request.Method) && Request.Path.Equals(CookiePath, StringComparison.OrdinalIgnoreCase))
+            if (HttpMethods.IsGet(Request.Method) && Context.GetEndpoint()?.Metadata.GetMetadata<AdminPage>() is not null)
             {
                 Response.Redirect($"{CookiePath}/login");
                 return;
             }
-            Response.StatusCode = StatusCodes.Status401Unauthorized;
+            await WriteAsync(StatusCodes.Status401Unauthorized, "请先登录管理后台 (sign in to the dashboard first)");
+        }
+
+        /// <summary>Only <see cref="JointPolicy"/> refuses a working session: a regional administrator's.</summary>
+        protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => WriteAsync(StatusCodes.Status403Forbidden,
+            "此页仅限联合管理员（不属于某一省份的管理员） (this page is for the joint administrator only, not a province's administrator)");
+
+        private async Task WriteAsync(int status, string detail)
+        {
+            Response.StatusCode = status;
             await problems.WriteAsync(new ProblemDetailsContext
             {
                 HttpContext = Context,
-                ProblemDetails = { Status = 401, Title = Errors.TitleFor(401), Detail = "请先登录管理后台 (sign in to the dashboard first)" },
+                ProblemDetails = { Status = status, Title = Errors.TitleFor(status), Detail = detail },
             });
         }
+    }
+}
+
+/// <summary>Marks a page of the dashboard (not its data): a browser that opens it without a session is sent to sign in.</summary>
+public sealed class AdminPage
+{
+    public static readonly AdminPage Metadata = new();
+
+    private AdminPage()
+    {
     }
 }
 

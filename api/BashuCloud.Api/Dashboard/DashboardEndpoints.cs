@@ -7,7 +7,8 @@ namespace BashuCloud.Api.Dashboard;
 /// /admin: the provincial administrators' dashboard of joint statistics. The page and its scripts are static files
 /// (Dashboard/site, with Apache ECharts vendored from npm by the build); its figures come from the same handlers as
 /// GET /api/v1/stats/joint, mapped under /admin so that the sign-in cookie, which only /admin receives, reaches them.
-/// Not part of the partner API, so not in the OpenAPI document.
+/// Not part of the partner API, so not in the OpenAPI document. The joint administrator also finds the Orleans
+/// Dashboard here (<see cref="ClusterDashboard"/>, /admin/orleans).
 /// </summary>
 public static class DashboardEndpoints
 {
@@ -31,25 +32,29 @@ public static class DashboardEndpoints
 
     public static RouteGroupBuilder MapAdminDashboard(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup(AdminSessions.CookiePath).ExcludeFromDescription().AddEndpointFilter(async (context, next) =>
-        {
-            var headers = context.HttpContext.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
-            headers.XContentTypeOptions = "nosniff";
-            // Not no-referrer: under it a browser sends "Origin: null" with the page's own forms, which then look foreign.
-            headers["Referrer-Policy"] = "same-origin";
-            headers.CacheControl = "no-store";
-            return await next(context);
-        });
-        admin.MapGet("", () => Page("index.html")).RequireAuthorization(AdminSessions.Policy);
+        var admin = app.MapGroup(AdminSessions.CookiePath).ExcludeFromDescription().WithPageHeaders(ContentSecurityPolicy);
+        admin.MapGet("", () => Page("index.html")).RequireAuthorization(AdminSessions.Policy).WithMetadata(AdminPage.Metadata);
         admin.MapGet("/login", () => Page("login.html")).AllowAnonymous();
         admin.MapPost("/login", SignIn).AllowAnonymous().DisableAntiforgery();
         admin.MapPost("/logout", SignOut).AllowAnonymous().DisableAntiforgery();
         admin.MapGet("/assets/{name}", Asset).AllowAnonymous();
         admin.MapGet("/stats/joint", StatisticsEndpoints.Joint).RequireAuthorization(AdminSessions.Policy);
         admin.MapGet("/stats/joint.csv", StatisticsEndpoints.JointCsv).RequireAuthorization(AdminSessions.Policy);
+        app.MapClusterDashboard();
         return admin;
     }
+
+    /// <summary>What every answer under /admin carries: its content policy, and never to be cached or sniffed.</summary>
+    internal static RouteGroupBuilder WithPageHeaders(this RouteGroupBuilder group, string contentSecurityPolicy) => group.AddEndpointFilter(async (context, next) =>
+    {
+        var headers = context.HttpContext.Response.Headers;
+        headers.ContentSecurityPolicy = contentSecurityPolicy;
+        headers.XContentTypeOptions = "nosniff";
+        // Not no-referrer: under it a browser sends "Origin: null" with the page's own forms, which then look foreign.
+        headers["Referrer-Policy"] = "same-origin";
+        headers.CacheControl = "no-store";
+        return await next(context);
+    });
 
     private static IResult Page(string name) => TypedResults.PhysicalFile(Path.Combine(Site, name), "text/html; charset=utf-8");
 

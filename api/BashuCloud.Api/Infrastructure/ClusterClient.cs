@@ -1,3 +1,4 @@
+using BashuCloud.Api.Dashboard;
 using Orleans.Configuration;
 
 namespace BashuCloud.Api.Infrastructure;
@@ -34,6 +35,7 @@ public static class ClusterClient
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
                 return true;
             });
+            client.AddBashuDashboard();
         });
         return builder;
     }

@@ -161,11 +161,13 @@ public sealed class AdminSessionTests(PlatformFixture platform)
         }
     }
 
+    private HttpClient Browser() => BrowserOf(platform);
+
     /// <summary>A browser of its own: its own cookies, redirects not followed so each answer can be looked at.</summary>
-    private HttpClient Browser() =>
+    internal static HttpClient BrowserOf(PlatformProcesses platform) =>
         new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = platform.Http.BaseAddress };
 
-    private static Task<HttpResponseMessage> SignInAsync(HttpClient browser, string key) =>
+    internal static Task<HttpResponseMessage> SignInAsync(HttpClient browser, string key) =>
         browser.PostAsync("/admin/login", new FormUrlEncodedContent([new("key", key)]));
 
     private static async Task<JsonElement> FiguresAsync(HttpResponseMessage response)

@@ -28,24 +28,9 @@ public sealed class DashboardBrowserTests(PlatformFixture platform)
         }
         await new DealScript(platform, Region.Chongqing).AtAsync(BashuCloud.Deals.DealStage.Registered);
         await platform.WaitForReadModelCaughtUpAsync();
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./bashu test installs Debian's chromium package");
-        Directory.CreateDirectory(Artifacts);
-
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--no-first-run"],
-        });
-        await using var context = await browser.NewContextAsync(new()
-        {
-            BaseURL = platform.Http.BaseAddress!.ToString(),
-            ViewportSize = new() { Width = 1440, Height = 1800 },
-            Locale = "zh-CN",
-            TimezoneId = "Asia/Shanghai",
-            AcceptDownloads = true,
-        });
+        await using var browser = await LaunchAsync(playwright);
+        await using var context = await ContextAsync(browser, platform);
         var page = await context.NewPageAsync();
         var scriptErrors = new List<string>();
         page.PageError += (_, error) => scriptErrors.Add(error);
@@ -89,6 +74,31 @@ public sealed class DashboardBrowserTests(PlatformFixture platform)
         Assert.EndsWith("/admin/login", page.Url, StringComparison.Ordinal);
         Assert.Empty(scriptErrors);
     }
+
+    /// <summary>Debian's Chromium, headless; screenshots go to TestResults/dashboard/.</summary>
+    internal static async Task<IBrowser> LaunchAsync(IPlaywright playwright)
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./bashu test installs Debian's chromium package");
+        Directory.CreateDirectory(Artifacts);
+        return await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--no-first-run"],
+        });
+    }
+
+    /// <summary>A browser of a person in Chengdu or Chongqing, at the platform.</summary>
+    internal static Task<IBrowserContext> ContextAsync(IBrowser browser, PlatformProcesses platform) => browser.NewContextAsync(new()
+    {
+        BaseURL = platform.Http.BaseAddress!.ToString(),
+        ViewportSize = new() { Width = 1440, Height = 1800 },
+        Locale = "zh-CN",
+        TimezoneId = "Asia/Shanghai",
+        AcceptDownloads = true,
+    });
+
+    internal static string Screenshot(string name) => Path.Combine(Artifacts, name);
 
     /// <summary>The page has its figures and ECharts has finished drawing every chart.</summary>
     private static async Task ReadyAsync(IPage page)

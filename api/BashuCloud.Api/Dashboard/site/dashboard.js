@@ -195,6 +195,11 @@
     document.body.dataset.state = "error";
   }
 
+  // The cluster monitor is the joint administrator's alone (and may be switched off): its link shows only where it opens.
+  fetch("/admin/orleans/version", { headers: { Accept: "application/json" }, cache: "no-store" })
+    .then((response) => { document.getElementById("cluster").hidden = !response.ok; })
+    .catch(() => {});
+
   form.addEventListener("change", () => load().catch(fail));
   window.addEventListener("resize", () => charts.forEach((chart) => chart.resize()));
   load().catch(fail);
