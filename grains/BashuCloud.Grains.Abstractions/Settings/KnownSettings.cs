@@ -46,6 +46,9 @@ public static class KnownSettings
         "Bashu:HousekeepingIntervalSeconds",
         "Bashu:AdminSessionHours",
         "Bashu:AdminKey",
+        "Bashu:Dashboard:Enabled",
+        "Bashu:Dashboard:Profiling",
+        "Bashu:Dashboard:LiveLog",
     ];
 
     private static readonly HashSet<string> Known = new(Names, StringComparer.OrdinalIgnoreCase);
