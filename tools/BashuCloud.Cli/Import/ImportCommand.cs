@@ -63,14 +63,16 @@ public static class ImportCommand
         }
 
         var tally = new ImportTally { Read = rows.Count };
-        using var client = new NodeClient(api, key, ("API", "API"), maxAttempts: 5, Console.Error);
+        var progress = ImportProgress.ForStandardError(rows.Count);
+        using var client = new NodeClient(api, key, ("API", "API"), maxAttempts: 5, progress.Log);
         try
         {
-            await new ListingImporter(client, ImportProgress.ForStandardError(rows.Count)).RunAsync(rows, platform, tally, CancellationToken.None);
+            await new ListingImporter(client, progress).RunAsync(rows, platform, tally, CancellationToken.None);
         }
         catch (RunStoppedException stopped)
         {
-            Console.Error.WriteLine($"\n错误，导入中止 (error, import stopped): {stopped.Message}");
+            progress.EndBar();
+            Console.Error.WriteLine($"错误，导入中止 (error, import stopped): {stopped.Message}");
             WriteSummary(file, tally, complete: false);
             return 1;
         }
