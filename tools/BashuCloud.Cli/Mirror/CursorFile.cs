@@ -12,10 +12,10 @@ public static class CursorFile
     {
         if (!File.Exists(path)) return null;
         var position = JsonSerializer.Deserialize<MirrorPosition>(File.ReadAllText(path), BashuJson.Options)
-            ?? throw new MirrorUsageException($"游标文件无法读取 (unreadable state file): {path}");
+            ?? throw new UsageException($"游标文件无法读取 (unreadable state file): {path}");
         // A cursor only means something in the feed that issued it.
         return position.Source == source.ToString() ? position.Cursor
-            : throw new MirrorUsageException($"游标文件 {path} 属于另一个源节点 {position.Source} (the state file belongs to another source; use another --state)");
+            : throw new UsageException($"游标文件 {path} 属于另一个源节点 {position.Source} (the state file belongs to another source; use another --state)");
     }
 
     /// <summary>

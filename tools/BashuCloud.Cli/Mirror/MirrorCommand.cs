@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using BashuCloud.Cli.Http;
 
 namespace BashuCloud.Cli.Mirror;
 
@@ -17,7 +18,7 @@ public static class MirrorCommand
         {
             options = MirrorOptions.Parse(args, Environment.GetEnvironmentVariable);
         }
-        catch (MirrorUsageException usage)
+        catch (UsageException usage)
         {
             Console.Error.WriteLine($"错误 (error): {usage.Message}\n用法 (usage):\n{MirrorOptions.Usage}");
             return 2;
@@ -43,13 +44,13 @@ public static class MirrorCommand
             Console.WriteLine($"已停止 (stopped). 合计 (total): {mirror.Total}");
             return 0;
         }
-        catch (MirrorStoppedException failure)
+        catch (RunStoppedException failure)
         {
             Console.Error.WriteLine($"错误 (error): {failure.Message}");
             Console.WriteLine($"合计 (total): {mirror.Total}");
             return 1;
         }
-        catch (MirrorUsageException usage)
+        catch (UsageException usage)
         {
             Console.Error.WriteLine($"错误 (error): {usage.Message}");
             return 2;

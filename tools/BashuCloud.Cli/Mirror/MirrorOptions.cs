@@ -1,8 +1,5 @@
 namespace BashuCloud.Cli.Mirror;
 
-/// <summary>A command line the mirror cannot run with: exit code 2, with the usage.</summary>
-public sealed class MirrorUsageException(string message) : Exception(message);
-
 /// <summary>What `bashu mirror` was asked to do.</summary>
 public sealed record MirrorOptions(
     Uri From, string FromKey, Uri To, string ToKey, string As, IReadOnlySet<string> ExcludedPlatforms, string StatePath, bool Once, int Limit)
@@ -41,9 +38,9 @@ public sealed record MirrorOptions(
             }
             if (name is not ("--from" or "--from-key" or "--to" or "--to-key" or "--as" or "--exclude-platform" or "--state" or "--limit"))
             {
-                throw new MirrorUsageException($"未知参数 (unknown option): {name}");
+                throw new UsageException($"未知参数 (unknown option): {name}");
             }
-            if (i + 1 >= args.Count) throw new MirrorUsageException($"{name} 缺少取值 (needs a value)");
+            if (i + 1 >= args.Count) throw new UsageException($"{name} 缺少取值 (needs a value)");
             var value = args[++i];
             if (name == "--exclude-platform") excluded.UnionWith(value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             else values[name] = value;
@@ -61,15 +58,12 @@ public sealed record MirrorOptions(
     private static string Required(Dictionary<string, string> values, string name, string? variable, Func<string, string?> environment) =>
         values.GetValueOrDefault(name) is { Length: > 0 } value ? value
         : variable is not null && environment(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment
-        : throw new MirrorUsageException(variable is null ? $"缺少 {name} (missing {name})" : $"缺少 {name} 或 {variable} (missing {name} or {variable})");
+        : throw new UsageException(variable is null ? $"缺少 {name} (missing {name})" : $"缺少 {name} 或 {variable} (missing {name} or {variable})");
 
-    private static Uri Url(string value, string name) =>
-        Uri.TryCreate(value.TrimEnd('/') + "/", UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
-            ? url
-            : throw new MirrorUsageException($"{name} 应为 http(s) 地址 (must be an http(s) URL): {value}");
+    private static Uri Url(string value, string name) => CommandLine.HttpUrl(value, name);
 
     private static int PageLimit(string? value) =>
         value is null ? 100
         : int.TryParse(value, out var limit) && limit is >= 1 and <= MaxLimit ? limit
-        : throw new MirrorUsageException($"--limit 应在 1–{MaxLimit} 之间 (1 to {MaxLimit})");
+        : throw new UsageException($"--limit 应在 1–{MaxLimit} 之间 (1 to {MaxLimit})");
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using BashuCloud.Cli.Http;
 using BashuCloud.Listings;
 
 namespace BashuCloud.Cli.Mirror;
@@ -31,7 +32,7 @@ public sealed class NodeMirror(MirrorOptions options, NodeClient source, NodeCli
 
     public MirrorTally Total { get; } = new();
 
-    /// <summary>Runs until caught up (--once) or until cancelled; throws <see cref="MirrorStoppedException"/> when a side fails.</summary>
+    /// <summary>Runs until caught up (--once) or until cancelled; throws <see cref="RunStoppedException"/> when a side fails.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var cursor = CursorFile.Read(options.StatePath, options.From);
@@ -65,7 +66,7 @@ public sealed class NodeMirror(MirrorOptions options, NodeClient source, NodeCli
         catch (EntryRefusedException refused)
         {
             // Without the feed there is nothing to do: a key without changes:read (403), a cursor of another feed (400).
-            throw new MirrorStoppedException($"源节点 (source): {refused.Message}");
+            throw new RunStoppedException($"源节点 (source): {refused.Message}");
         }
     }
 

@@ -2,16 +2,16 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace BashuCloud.Cli.Mirror;
+namespace BashuCloud.Cli.Http;
 
 /// <summary>A failure that ends the run: a side cannot be reached, or refuses the key.</summary>
-public sealed class MirrorStoppedException(string message) : Exception(message);
+public sealed class RunStoppedException(string message) : Exception(message);
 
-/// <summary>A request about one feed entry that the local side refused for good: the entry is reported and skipped.</summary>
+/// <summary>A request the API refused for good (not a transient failure): the caller reports it, and skips the entry or stops.</summary>
 public sealed class EntryRefusedException(string message) : Exception(message);
 
 /// <summary>
-/// One deployment's API as the mirror uses it: its key on every request, and transient failures (a fail-over's 503,
+/// One deployment's API as the CLI uses it (mirror, import): its key on every request, and transient failures (a fail-over's 503,
 /// a rate limit's 429, a lost connection) retried with backoff, honouring Retry-After.
 /// </summary>
 public sealed class NodeClient : IDisposable
@@ -31,17 +31,18 @@ public sealed class NodeClient : IDisposable
         // Above the feed's longest long-poll (30 s).
         _http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
         _http.DefaultRequestHeaders.Add("X-Api-Key", key);
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd("bashu-mirror/1");
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("bashu-cli/1");
         (_name, _englishName) = name;
         _maxAttempts = maxAttempts;
         _log = log;
     }
 
-    public static HttpRequestMessage Request(HttpMethod method, string path, object? body = null, int? ifMatch = null)
+    public static HttpRequestMessage Request(HttpMethod method, string path, object? body = null, int? ifMatch = null, string? idempotencyKey = null)
     {
         var request = new HttpRequestMessage(method, path.TrimStart('/'));
         if (body is not null) request.Content = JsonContent.Create(body, options: BashuJson.Options);
         if (ifMatch is { } version) request.Headers.TryAddWithoutValidation("If-Match", $"\"{version}\"");
+        if (idempotencyKey is not null) request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
         return request;
     }
 
@@ -60,7 +61,7 @@ public sealed class NodeClient : IDisposable
                 if (response.StatusCode is HttpStatusCode.Unauthorized)
                 {
                     response.Dispose();
-                    throw new MirrorStoppedException($"{_name}拒绝了密钥 (the {_englishName} refused the key: 401); 请检查密钥是否正确、未撤销、未过期 (check that it is right, not revoked, not expired)");
+                    throw new RunStoppedException($"{_name}拒绝了密钥 (the {_englishName} refused the key: 401); 请检查密钥是否正确、未撤销、未过期 (check that it is right, not revoked, not expired)");
                 }
                 if (!IsTransient(response.StatusCode)) return response;
                 problem = $"HTTP {(int)response.StatusCode}";
@@ -77,7 +78,7 @@ public sealed class NodeClient : IDisposable
             }
             if (attempt == _maxAttempts)
             {
-                throw new MirrorStoppedException($"{_name}无法访问，已试 {attempt} 次 (the {_englishName} cannot be reached after {attempt} attempts): {problem}");
+                throw new RunStoppedException($"{_name}无法访问，已试 {attempt} 次 (the {_englishName} cannot be reached after {attempt} attempts): {problem}");
             }
             _log.WriteLine($"{wait.TotalSeconds:0.#} 秒后重试{_name} (retrying the {_englishName} in {wait.TotalSeconds:0.#} s): {problem}");
             await Task.Delay(wait, cancellationToken);
