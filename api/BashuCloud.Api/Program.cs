@@ -11,6 +11,7 @@ using BashuCloud.Api.Registry;
 using BashuCloud.Api.Rights;
 using BashuCloud.Api.Search;
 using BashuCloud.Api.Statistics;
+using BashuCloud.Api.Telemetry;
 using BashuCloud.Api.Users;
 using BashuCloud.Api.Webhooks;
 
@@ -43,6 +44,7 @@ app.UseAuthorization();
 app.UseUtf8Bodies();
 app.MapBashuOpenApi();
 app.MapBashuHealth();
+app.MapBashuMetrics();
 app.MapListingEndpoints();
 app.MapAuditEndpoints();
 app.MapSearchEndpoints();
