@@ -1,3 +1,4 @@
+using BashuCloud.Deals;
 using BashuCloud.Listings;
 using BashuCloud.Placement;
 using BashuCloud.Projections;
@@ -22,6 +23,7 @@ public static class GrainsHosting
         silo.Services.AddSingleton<SiloRegions>();
         silo.AddPlacementDirector<RegionalPlacement, RegionalPlacementDirector>();
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddSingleton<DealMetrics>();
         return silo;
     }
 

@@ -24,6 +24,10 @@ public sealed class SiloSettings
 
     [Range(1, 65535)] public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>A port for Prometheus to scrape this silo's metrics at (/metrics, on every address); 0: none.</summary>
+    [Range(0, 65535, ErrorMessage = "Bashu:MetricsPort 应为 0（关闭）或 1–65535 的端口 (0 = off, or a port from 1 to 65535)")]
+    public int MetricsPort { get; set; }
+
     /// <summary>The address other silos and clients reach this silo at.</summary>
     [Required] public string AdvertisedAddress { get; set; } = "127.0.0.1";
 

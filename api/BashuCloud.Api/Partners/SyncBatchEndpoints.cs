@@ -5,6 +5,7 @@ using BashuCloud.Api.Auth;
 using BashuCloud.Api.Infrastructure;
 using BashuCloud.Listings;
 using BashuCloud.Api.Platforms;
+using BashuCloud.Api.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace BashuCloud.Api.Partners;
@@ -54,7 +55,8 @@ public static class SyncBatchEndpoints
         return group;
     }
 
-    private static async Task<IResult> Run(HttpContext context, ClaimsPrincipal user, IGrainFactory grains, IdempotencyKeys keys, CancellationToken cancellationToken)
+    private static async Task<IResult> Run(
+        HttpContext context, ClaimsPrincipal user, IGrainFactory grains, IdempotencyKeys keys, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxBodyBytes;
         var body = await ReadBodyAsync(context.Request, cancellationToken);
@@ -77,7 +79,7 @@ public static class SyncBatchEndpoints
 
         var actor = user.RequireActor();
         var idempotencyKey = context.Request.Headers[IdempotencyHeader].ToString();
-        if (idempotencyKey.Length == 0) return Json(await ApplyAsync(grains, partnerId, items, actor, cancellationToken));
+        if (idempotencyKey.Length == 0) return Json(await ApplyAsync(grains, partnerId, items, actor, metrics, cancellationToken));
         if (!IdempotencyKeys.IsValid(idempotencyKey)) return Problems.Invalid(IdempotencyHeader, $"应为 1–{IdempotencyKeys.MaxLength} 个可见 ASCII 字符 (1 to {IdempotencyKeys.MaxLength} visible ASCII characters)");
 
         switch (await keys.StartAsync(actor.PrincipalId, idempotencyKey, SHA256.HashData(body), cancellationToken))
@@ -92,7 +94,7 @@ public static class SyncBatchEndpoints
         }
         try
         {
-            var response = Json(await ApplyAsync(grains, partnerId, items, actor, cancellationToken));
+            var response = Json(await ApplyAsync(grains, partnerId, items, actor, metrics, cancellationToken));
             await keys.FinishAsync(actor.PrincipalId, idempotencyKey, StatusCodes.Status200OK, response.ResponseContent, cancellationToken);
             return response;
         }
@@ -112,7 +114,7 @@ public static class SyncBatchEndpoints
 
     /// <summary>Applies every item: the external ids in parallel, each one's items in order.</summary>
     private static async Task<SyncBatchResponse> ApplyAsync(
-        IGrainFactory grains, string partnerId, IReadOnlyList<SyncItem> items, Actor actor, CancellationToken cancellationToken)
+        IGrainFactory grains, string partnerId, IReadOnlyList<SyncItem> items, Actor actor, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         var results = new SyncItemResult?[items.Count];
         var runs = new List<List<int>>();
@@ -134,6 +136,7 @@ public static class SyncBatchEndpoints
         });
         SyncItemResult[] answered = [.. results.Select(r => r!)];
         var applied = answered.Count(r => r.Status is >= 200 and < 300);
+        metrics.SyncBatchApplied(applied, answered.Length - applied);
         return new SyncBatchResponse(applied, answered.Length - applied, answered);
     }
 

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using BashuCloud.Api.Changes;
 using BashuCloud.Api.Infrastructure;
+using BashuCloud.Api.Telemetry;
 using BashuCloud.Users;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,7 @@ namespace BashuCloud.Api.Webhooks;
 /// </summary>
 public sealed class WebhookDispatcher(
     NpgsqlDataSource database, ChangeFeed feed, IOptions<WebhookSettings> options, IOptions<ApiSettings> api, IOptions<JsonOptions> json,
-    TimeProvider time, ILogger<WebhookDispatcher> logger) : BackgroundService
+    TimeProvider time, ApiMetrics metrics, ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     private const int ChangesPerRound = 500;
     private const int DeliveriesPerRound = 32;
@@ -218,6 +219,7 @@ public sealed class WebhookDispatcher(
         outcome.Parameters.Add(new() { Value = now });
         batch.BatchCommands.Add(outcome);
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        metrics.WebhookAttempted(status);
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ internal sealed class DealGrain(
     [PersistentState("deal", StorageNames.Main)] IPersistentState<DealState> state,
     TimeProvider clock,
     IOptions<DealOptions> options,
-    SiloRegions regions) : Grain, IDealGrain
+    SiloRegions regions,
+    DealMetrics metrics) : Grain, IDealGrain
 {
     private DealState Current => state.State;
 
@@ -94,6 +95,7 @@ internal sealed class DealGrain(
     {
         var before = Current.Stage;
         var outcome = await state.Commit(decision, this);
+        if (outcome.Succeeded && Current.Stage != before) metrics.Entered(Current.Stage, Id);
         if (outcome.Succeeded && (Current.Stage != before || DealState.IsUnderway(Current.Stage)))
         {
             await GrainFactory.GetGrain<IListingGrain>(Current.ListingId).FollowDealAsync(Id, Current.Stage, actor);

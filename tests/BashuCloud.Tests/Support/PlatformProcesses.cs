@@ -185,7 +185,7 @@ public class PlatformProcesses : IAsyncLifetime
             ["Bashu__ClusterId"] = ClusterId,
             ["DOTNET_gcServer"] = "0",
             ["Logging__LogLevel__Default"] = "Warning",
-            ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
+            ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
         };
         foreach (var (key, value) in extra) environment[key] = value;
         return environment;
