@@ -5,6 +5,7 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using BashuCloud.Settings;
 
 namespace BashuCloud.Api.Telemetry;
 
@@ -21,7 +22,7 @@ public static class TelemetryHosting
     /// </summary>
     public static WebApplicationBuilder AddBashuTelemetry(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MetricsSettings>().BindConfiguration(MetricsSettings.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedSettings<MetricsSettings>(MetricsSettings.Section);
         builder.Services.AddSingleton<ApiMetrics>();
         builder.Services.AddSingleton<StatisticsGauges>();
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);

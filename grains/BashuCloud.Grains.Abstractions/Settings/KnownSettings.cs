@@ -49,6 +49,8 @@ public static class KnownSettings
         "Bashu:Dashboard:Enabled",
         "Bashu:Dashboard:Profiling",
         "Bashu:Dashboard:LiveLog",
+        "Bashu:Metrics:AllowedNetworks",
+        "Bashu:MetricsPort",
     ];
 
     private static readonly HashSet<string> Known = new(Names, StringComparer.OrdinalIgnoreCase);
