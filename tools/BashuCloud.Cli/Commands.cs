@@ -1,4 +1,5 @@
 using BashuCloud.Cli.Mirror;
+using BashuCloud.Hosting;
 using BashuCloud.Projections;
 using BashuCloud.Schema;
 using BashuCloud.Seeds;
@@ -59,6 +60,7 @@ public static class Commands
                 cluster.ClusterId = Environment.GetEnvironmentVariable("Bashu__ClusterId") ?? "bashu";
                 cluster.ServiceId = ServiceId();
             });
+            client.UseBashuTls();
             client.UseAdoNetClustering(o =>
             {
                 o.Invariant = "Npgsql";

@@ -1,3 +1,4 @@
+using BashuCloud.Hosting;
 using Orleans.Configuration;
 
 namespace BashuCloud.Api.Infrastructure;
@@ -19,6 +20,7 @@ public static class ClusterClient
                 cluster.ClusterId = settings.ClusterId;
                 cluster.ServiceId = settings.ServiceId;
             });
+            client.UseBashuTls();
             client.UseAdoNetClustering(o =>
             {
                 o.Invariant = "Npgsql";
