@@ -5,7 +5,8 @@ namespace BashuCloud.Bench;
 /// <summary>An Orleans client of a BashuCloud cluster, as an operator's tool would connect (membership in PostgreSQL).</summary>
 public static class ClusterConnection
 {
-    public static async Task<IHost> ConnectAsync(string database, string clusterId)
+    // configure: more of the client's configuration (TLS, say).
+    public static async Task<IHost> ConnectAsync(string database, string clusterId, Action<IClientBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -21,6 +22,7 @@ public static class ClusterConnection
                 o.Invariant = "Npgsql";
                 o.ConnectionString = database;
             });
+            configure?.Invoke(client);
         });
         var host = builder.Build();
         await host.StartAsync();

@@ -1,5 +1,6 @@
 using System.Net;
 using BashuCloud.Deals;
+using BashuCloud.Hosting;
 using BashuCloud.Listings;
 using BashuCloud.Operations;
 using BashuCloud.Projections;
@@ -37,8 +38,9 @@ public static class SiloHosting
                 cluster.ClusterId = settings.ClusterId;
                 cluster.ServiceId = settings.ServiceId;
             });
-            silo.Configure<SiloOptions>(o => o.SiloName = $"{settings.Region}-{settings.SiloPort}");
+            silo.UseBashuKubernetes(settings);
             silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedAddress), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            silo.UseBashuTls();
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = Invariant;

@@ -3,6 +3,7 @@ using BashuCloud.Cli.Import;
 using BashuCloud.Cli.Keys;
 using BashuCloud.Cli.Mirror;
 using BashuCloud.Cli.Statistics;
+using BashuCloud.Hosting;
 using BashuCloud.Projections;
 using BashuCloud.Schema;
 using BashuCloud.Seeds;
@@ -125,6 +126,7 @@ public static class Commands
                 cluster.ClusterId = Environment.GetEnvironmentVariable("Bashu__ClusterId") ?? "bashu";
                 cluster.ServiceId = ServiceId();
             });
+            client.UseBashuTls();
             client.UseAdoNetClustering(o =>
             {
                 o.Invariant = "Npgsql";

@@ -1,4 +1,5 @@
 using BashuCloud.Api.Dashboard;
+using BashuCloud.Hosting;
 using Orleans.Configuration;
 
 namespace BashuCloud.Api.Infrastructure;
@@ -20,6 +21,7 @@ public static class ClusterClient
                 cluster.ClusterId = settings.ClusterId;
                 cluster.ServiceId = settings.ServiceId;
             });
+            client.UseBashuTls();
             client.UseAdoNetClustering(o =>
             {
                 o.Invariant = "Npgsql";

@@ -51,6 +51,12 @@ public static class KnownSettings
         "Bashu:Dashboard:LiveLog",
         "Bashu:Metrics:AllowedNetworks",
         "Bashu:MetricsPort",
+        "Bashu:Tls:CertificatePath",
+        "Bashu:Tls:KeyPath",
+        "Bashu:Tls:CertificatePassword",
+        "Bashu:Tls:CaPath",
+        "Bashu:Tls:HandshakeTimeout",
+        "Bashu:Kubernetes:Enabled",
     ];
 
     private static readonly HashSet<string> Known = new(Names, StringComparer.OrdinalIgnoreCase);

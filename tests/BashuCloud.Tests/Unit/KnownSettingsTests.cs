@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.RegularExpressions;
 using BashuCloud.Settings;
 
@@ -32,11 +31,7 @@ public sealed partial class KnownSettingsTests
     [Fact]
     public void Every_bound_option_is_a_known_setting_and_every_known_setting_is_bound()
     {
-        var bound = OptionsClasses()
-            .SelectMany(type => type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-                .Where(p => p.SetMethod?.IsPublic == true)
-                .Select(p => $"{type.GetField("Section")!.GetRawConstantValue()}:{p.Name}"))
-            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var bound = Deploy.ProcessSettings.BoundUnderBashu;
 
         Assert.Empty(bound.Except(KnownSettings.Names, StringComparer.OrdinalIgnoreCase));
         Assert.Empty(KnownSettings.Names.Except(bound, StringComparer.OrdinalIgnoreCase));
@@ -73,15 +68,6 @@ public sealed partial class KnownSettingsTests
         Assert.NotEqual(0, silo.ExitCode);
         Assert.Contains(message, await output + await errors, StringComparison.Ordinal);
     }
-
-    /// <summary>Every class that binds a configuration section: the ones with a Section constant, in our assemblies.</summary>
-    private static IEnumerable<Type> OptionsClasses() =>
-        // The silo's assembly is built beside the tests but not referenced by them (it is started as a process).
-        new[] { typeof(global::BashuCloud.Api.Infrastructure.ApiSettings).Assembly, typeof(global::BashuCloud.Storage.GrainStorageOptions).Assembly,
-                typeof(KnownSettings).Assembly, Assembly.LoadFrom(Repository.SiloDll) }
-            .SelectMany(a => a.GetTypes())
-            .Where(t => t.IsClass && t.GetField("Section", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true } field
-                        && field.GetRawConstantValue() is string section && section.StartsWith(KnownSettings.Root, StringComparison.Ordinal));
 
     [GeneratedRegex(@"`(Bashu:[A-Za-z:]+)`")]
     private static partial Regex SettingInTable();
