@@ -77,7 +77,11 @@ public static class KnownSettings
     /// <summary>Stops the process at start when its configuration holds a setting no process reads.</summary>
     public static void RejectUnknown(IConfiguration configuration)
     {
-        var unknown = Unknown(configuration.AsEnumerable().Where(pair => pair.Value is not null).Select(pair => pair.Key));
+        var keys = configuration.AsEnumerable().Where(pair => pair.Value is not null).Select(pair => pair.Key).ToList();
+        // Some configuration sources give a section an empty value of its own beside its children's ("Bashu:Webhooks"
+        // next to "Bashu:Webhooks:Dispatch"): a section is not a setting.
+        var sections = keys.SelectMany(Ancestors).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var unknown = Unknown(keys.Where(key => !sections.Contains(key)));
         if (unknown.Count > 0) throw new InvalidOperationException(Refusal(unknown));
     }
 
@@ -86,6 +90,11 @@ public static class KnownSettings
         "未知配置项，请检查拼写 (unknown settings, check the spelling): "
         + string.Join("; ", unknown.Select(key => Nearest(key) is { } near ? $"{key} (是否指 {near}? did you mean {near}?)" : key))
         + "。所有配置项见 README 的配置表 (every setting is listed in the README's configuration table).";
+
+    private static IEnumerable<string> Ancestors(string key)
+    {
+        for (var end = key.LastIndexOf(':'); end > 0; end = key.LastIndexOf(':', end - 1)) yield return key[..end];
+    }
 
     private static string WithoutListIndex(string key)
     {

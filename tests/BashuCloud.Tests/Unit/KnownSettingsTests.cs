@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using BashuCloud.Settings;
+using Microsoft.Extensions.Configuration;
 
 namespace BashuCloud.Tests.Unit;
 
@@ -26,6 +27,17 @@ public sealed partial class KnownSettingsTests
     {
         Assert.Equal(["Bashu:Completely:Different"], KnownSettings.Unknown(["Bashu:Completely:Different", "Bashu:AdminKey:0"]));
         Assert.DoesNotContain("did you mean", KnownSettings.Refusal(["Bashu:Completely:Different"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_section_with_a_value_of_its_own_is_not_a_setting_but_a_misspelt_leaf_is()
+    {
+        static IConfiguration Settings(params (string Key, string Value)[] pairs) =>
+            new ConfigurationBuilder().AddInMemoryCollection(pairs.Select(p => KeyValuePair.Create(p.Key, (string?)p.Value))).Build();
+
+        KnownSettings.RejectUnknown(Settings(("Bashu:Webhooks", ""), ("Bashu:Webhooks:Dispatch", "false"), ("Logging:LogLevel:Default", "Warning")));
+        var refusal = Assert.Throws<InvalidOperationException>(() => KnownSettings.RejectUnknown(Settings(("Bashu:Webhooks:Dispach", "false"))));
+        Assert.Contains("did you mean Bashu:Webhooks:Dispatch?", refusal.Message, StringComparison.Ordinal);
     }
 
     [Fact]
