@@ -61,7 +61,15 @@ public static class FailoverBenchmark
         }
         var summary = await load.StopAsync();
         Console.WriteLine(summary);
-        var outside = summary.Outside(windows, Stopwatch.Frequency / 2).Count;
+        var outsideFailures = summary.Outside(windows, Stopwatch.Frequency / 2);
+        // Each failure outside the windows, placed against the nearest recovery: whether it came just after one (a
+        // window measured too short) or in quiet time (a real fault) decides what to look at.
+        foreach (var failure in outsideFailures)
+        {
+            var after = windows.Select(w => (failure.At - w.Recovered) / (double)Stopwatch.Frequency).MinBy(Math.Abs);
+            Console.WriteLine($"failed outside the windows: {failure.Id} {failure.Why}, sent {after:+0.00;-0.00} s from the nearest recovery");
+        }
+        var outside = outsideFailures.Count;
         var how = string.Join(", ", summary.Failures.GroupBy(f => f.Why).Select(g => $"{g.Key}: {g.Count()}"));
         return new(rounds, summary.Acknowledged.Count, await LostAsync(settings.Database, summary), summary.Failures.Count - outside, outside, how, summary.LongestCall.TotalSeconds);
     }
