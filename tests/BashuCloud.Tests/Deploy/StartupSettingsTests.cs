@@ -11,7 +11,7 @@ public sealed class StartupSettingsTests : IDisposable
     [Fact]
     public async Task A_silo_given_a_CA_but_no_certificate_stops_instead_of_running_without_TLS()
     {
-        var output = await FailedStartAsync(Repository.SiloDll, new() { ["Bashu__Tls__CaPath"] = _authority.CaPath });
+        var output = await FailedStart.RunAsync(Repository.SiloDll, new() { ["Bashu__Tls__CaPath"] = _authority.CaPath });
         Assert.Contains("Bashu:Tls:CertificatePath", output);
         Assert.Contains("配置无效", output);
     }
@@ -20,7 +20,7 @@ public sealed class StartupSettingsTests : IDisposable
     public async Task An_API_process_with_an_expired_certificate_stops_at_start()
     {
         var (certificate, key) = _authority.IssuePem("expired", notAfter: DateTimeOffset.UtcNow.AddHours(-1));
-        var output = await FailedStartAsync(Repository.ApiDll, new()
+        var output = await FailedStart.RunAsync(Repository.ApiDll, new()
         {
             ["Bashu__Tls__CertificatePath"] = certificate,
             ["Bashu__Tls__KeyPath"] = key,
@@ -34,7 +34,7 @@ public sealed class StartupSettingsTests : IDisposable
     {
         using var other = new TestCertificates("Other CA", Path.Combine(_authority.Directory, "other"));
         var (certificate, key) = other.IssuePem("silo");
-        var output = await FailedStartAsync(Repository.SiloDll, new()
+        var output = await FailedStart.RunAsync(Repository.SiloDll, new()
         {
             ["Bashu__Tls__CertificatePath"] = certificate,
             ["Bashu__Tls__KeyPath"] = key,
@@ -46,7 +46,7 @@ public sealed class StartupSettingsTests : IDisposable
     [Fact]
     public async Task A_silo_on_Kubernetes_refuses_an_Orleans_cluster_id_other_than_the_API_reads()
     {
-        var output = await FailedStartAsync(Repository.SiloDll, new()
+        var output = await FailedStart.RunAsync(Repository.SiloDll, new()
         {
             ["Bashu__Kubernetes__Enabled"] = "true",
             ["Bashu__AdvertisedAddress"] = "10.20.30.40",
@@ -59,34 +59,8 @@ public sealed class StartupSettingsTests : IDisposable
     [Fact]
     public async Task A_silo_on_Kubernetes_refuses_to_advertise_a_loopback_address()
     {
-        var output = await FailedStartAsync(Repository.SiloDll, new() { ["Bashu__Kubernetes__Enabled"] = "true", ["Bashu__AdvertisedAddress"] = "127.0.0.1" });
+        var output = await FailedStart.RunAsync(Repository.SiloDll, new() { ["Bashu__Kubernetes__Enabled"] = "true", ["Bashu__AdvertisedAddress"] = "127.0.0.1" });
         Assert.Contains("status.podIP", output);
-    }
-
-    /// <summary>Starts the process with these settings; it must end by itself, unsuccessfully; returns what it wrote.</summary>
-    private static async Task<string> FailedStartAsync(string dll, Dictionary<string, string> settings)
-    {
-        var name = $"startup-{Guid.NewGuid():N}"[..16];
-        var logs = Path.Combine(Repository.Root, "TestResults", "logs");
-        Directory.CreateDirectory(logs);
-        var environment = new Dictionary<string, string>
-        {
-            // Nothing is listening there: the process must stop before it needs the database.
-            ["ConnectionStrings__Bashu"] = "Host=127.0.0.1;Port=1;Database=none;Username=none",
-            ["Bashu__Region"] = "sichuan",
-            ["BASHU_ADMIN_KEY"] = PlatformProcesses.AdminKey,
-        };
-        foreach (var (key, value) in settings) environment[key] = value;
-        var process = PlatformProcess.Start(["dotnet", dll, "--urls", $"http://127.0.0.1:{PlatformProcesses.FreePort()}"], name, Path.Combine(logs, $"{name}.log"), environment);
-        try
-        {
-            Assert.NotEqual(0, await process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-            return process.Output;
-        }
-        finally
-        {
-            process.Kill();
-        }
     }
 
     public void Dispose()
