@@ -1,6 +1,6 @@
 namespace BashuCloud.Bench;
 
-public sealed record BenchSettings(string ApiUrl, string Database, string ClusterId, int Seconds, int Concurrency, int Listings, string Output, string Command, string Only, int Import, int SearchListings, string PeerUrl)
+public sealed record BenchSettings(string ApiUrl, string Database, string ClusterId, int Seconds, int Concurrency, int Listings, string Output, string Command, string Only, int Import, int SearchListings, string PeerUrl, string[] SiloMetrics)
 {
     public static BenchSettings FromArgs(string[] args)
     {
@@ -21,6 +21,7 @@ public sealed record BenchSettings(string ApiUrl, string Database, string Cluste
             Option("--only", "all"),
             int.Parse(Option("--import", "100000")),
             int.Parse(Option("--search-listings", "1000000")),
-            Option("--peer", "http://127.0.0.1:5090"));
+            Option("--peer", "http://127.0.0.1:5090"),
+            Option("--silo-metrics", "").Split(',', StringSplitOptions.RemoveEmptyEntries));
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace BashuCloud.Bench;
 
@@ -20,6 +21,14 @@ public sealed record CpuUsage(double Load, double Silos, double Api, double Rest
         var api = Of("BashuCloud.Api.dll");
         return new CpuUsage(load, silos, api, Math.Max(0, end.Machine - start.Machine - load - silos - api));
     }
+
+    public static CpuUsage operator +(CpuUsage a, CpuUsage b) => new(a.Load + b.Load, a.Silos + b.Silos, a.Api + b.Api, a.Rest + b.Rest);
+
+    public static readonly CpuUsage None = new(0, 0, 0, 0);
+
+    /// <summary>Microseconds of CPU per operation in each column: generator / silos / API / rest.</summary>
+    public string PerOperation(double operations) => string.Create(CultureInfo.InvariantCulture,
+        $"{Load / operations * 1e6:F0} / {Silos / operations * 1e6:F0} / {Api / operations * 1e6:F0} / {Rest / operations * 1e6:F0}");
 
     public override string ToString() =>
         $"CPU s: load generator {Load:F1}, silos {Silos:F1}, API {Api:F1}, PostgreSQL and the rest {Rest:F1}";

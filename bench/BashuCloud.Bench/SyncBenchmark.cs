@@ -16,11 +16,12 @@ public static class SyncBenchmark
 {
     public const int BatchSize = 1000;
     private const int ConcurrentBatches = 4;
+    private const int MaxAttempts = 3;
     private const string Partner = "bench-sync";
     private static readonly string[] Scopes = ["listings:read", "listings:write", "changes:read"];
 
     /// <summary>The import, and two reads of the whole feed: the first in code the API has not run yet, the second warm.</summary>
-    public sealed record Result(int Imported, int Rejected, double ImportSeconds, long FeedEntries, double FirstFeedSeconds, double FeedSeconds)
+    public sealed record Result(int Imported, int Rejected, int Retried, double ImportSeconds, long FeedEntries, double FirstFeedSeconds, double FeedSeconds)
     {
         public double ImportPerSecond => Imported / ImportSeconds;
 
@@ -35,6 +36,7 @@ public static class SyncBenchmark
         var batches = (listings + BatchSize - 1) / BatchSize;
         var imported = 0;
         var rejected = 0;
+        var retried = 0;
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, batches), new ParallelOptions { MaxDegreeOfParallelism = ConcurrentBatches }, async (batch, cancellationToken) =>
         {
@@ -42,29 +44,42 @@ public static class SyncBenchmark
             {
                 op = "upsert",
                 externalId = $"bench-{i}",
-                listing = Benchmark.Draft(i % 2 == 0 ? Region.Sichuan : Region.Chongqing) with { PlatformId = null, Title = $"批量导入基准 第{i}项" },
+                listing = Benchmark.Draft(i % 2 == 0 ? Region.Sichuan : Region.Chongqing) with { PlatformId = null, Title = $"批量导入基准 第{i}项", TitleEn = $"Batch import benchmark item {i}" },
             });
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sync/batch")
+            // As a partner's client should: a 503 (the outcome is unknown) is sent again with the same Idempotency-Key.
+            var idempotencyKey = $"bench-batch-{batch}-{Guid.NewGuid():N}";
+            for (var attempt = 1; ; attempt++)
             {
-                Content = JsonContent.Create(new { partnerId = Partner, items }, options: BashuJson.Options),
-            };
-            request.Headers.Add("X-Api-Key", key);
-            request.Headers.Add("Idempotency-Key", $"bench-batch-{batch}-{Guid.NewGuid():N}");
-            using var response = await api.SendAsync(request, cancellationToken);
-            if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"batch {batch}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
-            var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-            Interlocked.Add(ref imported, body.GetProperty("applied").GetInt32());
-            Interlocked.Add(ref rejected, body.GetProperty("rejected").GetInt32());
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sync/batch")
+                {
+                    Content = JsonContent.Create(new { partnerId = Partner, items }, options: BashuJson.Options),
+                };
+                request.Headers.Add("X-Api-Key", key);
+                request.Headers.Add("Idempotency-Key", idempotencyKey);
+                using var response = await api.SendAsync(request, cancellationToken);
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < MaxAttempts)
+                {
+                    Interlocked.Increment(ref retried);
+                    Console.WriteLine($"batch {batch}: 503, sent again ({await response.Content.ReadAsStringAsync(cancellationToken)})");
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                    continue;
+                }
+                if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"batch {batch}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+                Interlocked.Add(ref imported, body.GetProperty("applied").GetInt32());
+                Interlocked.Add(ref rejected, body.GetProperty("rejected").GetInt32());
+                return;
+            }
         });
         var importSeconds = clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"batch import: {imported} listings in {importSeconds:F1} s ({imported / importSeconds:F0}/s), {rejected} rejected");
+        Console.WriteLine($"batch import: {imported} listings in {importSeconds:F1} s ({imported / importSeconds:F0}/s), {rejected} rejected, {retried} requests sent again after a 503");
 
         // A partner's reader runs all day against a long-running API: the second read is the steady state.
         var (entries, firstFeedSeconds) = await ReadFeedAsync(api, key);
         Console.WriteLine($"change feed, first read: {entries} entries in {firstFeedSeconds:F1} s ({entries / firstFeedSeconds:F0}/s)");
         var (again, feedSeconds) = await ReadFeedAsync(api, key);
         Console.WriteLine($"change feed, second read: {again} entries in {feedSeconds:F1} s ({again / feedSeconds:F0}/s)");
-        return new Result(imported, rejected, importSeconds, entries, firstFeedSeconds, feedSeconds);
+        return new Result(imported, rejected, retried, importSeconds, entries, firstFeedSeconds, feedSeconds);
     }
 
     /// <summary>Reads the whole feed from its start, 1,000 a page, as a consumer does (parsing every page).</summary>

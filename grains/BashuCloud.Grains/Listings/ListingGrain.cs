@@ -12,7 +12,8 @@ internal sealed class ListingGrain(
     IOptions<ReadLeaseOptions> leaseOptions,
     SiloRegions regions) : Grain, IListingGrain
 {
-    private readonly ReadLeases _leases = new(clock, leaseOptions.Value.Duration);
+    // Lent on the first read through an API cache: most activations (imports, partners' writes, deals) never lend one.
+    private ReadLeases? _leases;
 
     private ListingState Current => state.State;
 
@@ -41,8 +42,10 @@ internal sealed class ListingGrain(
 
     public Task<ListingLease> LeaseAsync(IListingReadCache cache, int? cachedVersion) => Task.FromResult(
         !Current.Exists ? new ListingLease(null, false, TimeSpan.Zero)
-        : cachedVersion == Current.Version ? new ListingLease(null, true, _leases.Lend(cache))
-        : new ListingLease(Current.ToView(), false, _leases.Lend(cache)));
+        : cachedVersion == Current.Version ? new ListingLease(null, true, Leases.Lend(cache))
+        : new ListingLease(Current.ToView(), false, Leases.Lend(cache)));
+
+    private ReadLeases Leases => _leases ??= new(clock, leaseOptions.Value.Duration);
 
     public Task<Outcome<ListingView>> UpdateAsync(ListingDraft draft, int? expectedVersion, Actor actor) =>
         Commit(Current.Update(draft, expectedVersion, actor, Now));
@@ -72,11 +75,11 @@ internal sealed class ListingGrain(
     {
         var changed = !ReferenceEquals(decision.Next, Current);
         var outcome = await state.Commit(decision, this);
-        if (outcome.Succeeded && changed) await _leases.RevokeAsync(this.GetPrimaryKeyString(), outcome.Value!.Version);
+        if (outcome.Succeeded && changed && _leases is not null) await _leases.RevokeAsync(this.GetPrimaryKeyString(), outcome.Value!.Version);
         return outcome;
     }
 
     // The next activation (here or on another silo) knows nothing of this one's leases: end them first.
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        _leases.RevokeAsync(this.GetPrimaryKeyString(), Current.Version);
+        _leases?.RevokeAsync(this.GetPrimaryKeyString(), Current.Version) ?? Task.CompletedTask;
 }

@@ -14,8 +14,10 @@ namespace BashuCloud.Listings;
 /// leaves one of them: this path hands the item back to the grain, or the grain's write fails and it reloads.
 /// Nothing is active for these grains yet (a fresh listing id cannot have been asked for; an external-listing
 /// activation that was asked before reads its row again while it knows no listing).
+/// Reentrant: it holds no state, and a chunk mostly waits for its transaction, so a worker takes on the next chunk
+/// meanwhile instead of leaving it queued against the call's timeout.
 /// </summary>
-[StatelessWorker]
+[StatelessWorker, Reentrant]
 internal sealed class ListingImportGrain(NpgsqlDataSource database, IOptions<ClusterOptions> cluster, TimeProvider clock) : Grain, IListingImportGrain
 {
     private const string MappingState = "external-listing";

@@ -28,7 +28,7 @@ public sealed class SearchRecallTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _db = await TestDatabase.CreateAsync();
-        _api = NpgsqlDataSource.Create(Database.WithoutJit(_db.ConnectionString));
+        _api = NpgsqlDataSource.Create(Database.Tuned(_db.ConnectionString));
         await InsertRandomListingsAsync();
     }
 

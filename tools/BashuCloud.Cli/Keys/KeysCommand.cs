@@ -43,7 +43,7 @@ public static class KeysCommand
             _ => throw new UsageException($"未知子命令 (unknown subcommand): {action}"),
         };
         var line = CommandLine.Parse(args.Skip(1).ToList(), options);
-        await using var database = NpgsqlDataSource.Create(Database.WithoutJit(Commands.ConnectionString()));
+        await using var database = NpgsqlDataSource.Create(Database.Tuned(Commands.ConnectionString()));
         var keys = new ApiKeyStore(database, TimeProvider.System);
         var directory = new DirectoryQueries(database);
         return action switch

@@ -32,7 +32,7 @@ public static class StatsCommand
         var output = line.Get("--out");
         var format = line.OneOf("--format", "csv", "json") ?? (output?.EndsWith(".json", StringComparison.OrdinalIgnoreCase) == true ? "json" : "csv");
 
-        await using var database = NpgsqlDataSource.Create(Database.WithoutJit(Commands.ConnectionString()));
+        await using var database = NpgsqlDataSource.Create(Database.Tuned(Commands.ConnectionString()));
         var queries = new StatisticsQueries(database, Options.Create(new ApiSettings { ServiceId = Commands.ServiceId() }));
         var statistics = await queries.JointAsync(new StatisticsFilter(null, null, null, null), CancellationToken.None);
         var bytes = format == "csv" ? JointStatisticsCsv.Write(statistics) : JsonSerializer.SerializeToUtf8Bytes(statistics, BashuJson.Options);
