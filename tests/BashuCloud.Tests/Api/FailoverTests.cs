@@ -26,9 +26,6 @@ public sealed class RegionFailureCollection
 [Collection(RegionFailureCollection.Name)]
 public sealed class FailoverTests(FailoverPlatform platform, ITestOutputHelper output) : IClassFixture<FailoverPlatform>
 {
-    // Detection takes about 2–5 s with ClusterTimings; a call in flight to the dead silo gives up after the 5 s
-    // response timeout, and its listing is written on the next try.
-    private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(8);
     private static readonly int Rounds = RoundsOr(4);
     // A call sent in the instant before a kill may fail too.
     private static readonly long Margin = Stopwatch.Frequency / 2;

@@ -15,11 +15,11 @@ public class PlatformProcesses : IAsyncLifetime
     private readonly List<PlatformProcess> _apis = [];
     private PlatformProcess? _api;
 
-    public string ClusterId { get; } = $"test-{Guid.NewGuid():N}"[..16];
+    public virtual string ClusterId { get; } = $"test-{Guid.NewGuid():N}"[..16];
 
-    public TestDatabase Database { get; private set; } = null!;
+    public TestDatabase Database { get; protected set; } = null!;
 
-    public HttpClient Http { get; private set; } = null!;
+    public HttpClient Http { get; protected set; } = null!;
 
     public string LogDirectory { get; } = Path.Combine(Repository.Root, "TestResults", "logs");
 
@@ -220,6 +220,8 @@ public sealed class PlatformProcess
     }
 
     public string Name { get; }
+
+    public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
 

@@ -12,9 +12,10 @@ public sealed class TestDatabase : IAsyncDisposable
     public const string ServerVariable = "BASHU_TEST_DB";
     private const string DefaultServer = "Host=127.0.0.1;Port=55433;Database=postgres;Username=bashu";
 
-    private readonly string _server;
+    // Null for a database this fixture did not create (and must not drop).
+    private readonly string? _server;
 
-    private TestDatabase(string name, string connectionString, string server)
+    private TestDatabase(string name, string connectionString, string? server)
     {
         _server = server;
         Name = name;
@@ -55,6 +56,10 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase(name, connectionString, server);
     }
 
+    /// <summary>A database that something else created and owns (`./bashu up`'s): disposing it only closes the connections.</summary>
+    public static TestDatabase Attach(string connectionString) =>
+        new(new NpgsqlConnectionStringBuilder(connectionString).Database!, connectionString, server: null);
+
     public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
     {
         await using var command = DataSource.CreateCommand(sql);
@@ -73,6 +78,7 @@ public sealed class TestDatabase : IAsyncDisposable
     {
         await DataSource.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
+        if (_server is null) return;
         await using var server = new NpgsqlConnection(_server);
         await server.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", server);
