@@ -1,4 +1,5 @@
 using BashuCloud.Listings;
+using BashuCloud.Regions;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -8,6 +9,8 @@ namespace BashuCloud.Api.Listings;
 /// Finds the listings a submitted one may duplicate, in the read model: the same owner's listings with a very similar
 /// title, and public listings with a near-identical title that share a keyword. A flag for the reviewer, never a
 /// refusal (a similar title may be a genuinely new version of a technology). Both queries are bounded and indexed.
+/// The owner's unpublished listings count only in the submitted one's region: the reviewer (that region's
+/// administrator) sees the flags, and must not learn of drafts in the other province through them.
 /// </summary>
 public sealed partial class ListingDuplicates(NpgsqlDataSource database, ILogger<ListingDuplicates> logger)
 {
@@ -52,7 +55,10 @@ public sealed partial class ListingDuplicates(NpgsqlDataSource database, ILogger
         var groups = Groups(pairs);
         var holdsAGroup = string.Join(" OR ", groups.Select((_, i) => $"search_grams(ARRAY[title]) @> ${i + 4}"));
         await using var command = database.CreateCommand($"""
-            (SELECT id, title FROM rm_listing WHERE owner_id = $1 AND id <> $2 AND status <> 'Withdrawn' ORDER BY id DESC LIMIT {Candidates})
+            (SELECT id, title FROM rm_listing
+              WHERE owner_id = $1 AND id <> $2 AND status <> 'Withdrawn'
+                AND (region = ${groups.Count + 4} OR status IN ('Published', 'Negotiating', 'Traded', 'Expired'))
+              ORDER BY id DESC LIMIT {Candidates})
             UNION
             (SELECT id, title FROM rm_listing
               WHERE status IN ('Published', 'Negotiating', 'Traded', 'Expired') AND id <> $2
@@ -64,6 +70,7 @@ public sealed partial class ListingDuplicates(NpgsqlDataSource database, ILogger
         command.Parameters.Add(new() { Value = listing.Id });
         command.Parameters.Add(new() { Value = (listing.Content.Keywords ?? []).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         foreach (var group in groups) command.Parameters.Add(new() { Value = group, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = listing.Content.Region!.Value.Code() });
         var found = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

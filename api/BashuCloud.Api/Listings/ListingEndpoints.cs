@@ -23,7 +23,7 @@ public static class ListingEndpoints
     {
         var group = app.MapGroup("/api/v1/listings").WithTags("Listings").ProducesCommonProblems();
         group.MapGet("/", ListListings).AllowAnonymous().Produces<Page<ListingSummary>>()
-            .WithSummary("列出房源 (list listings)").WithDescription("Newest first, from the read model; anonymous callers see public statuses only.");
+            .WithSummary("列出房源 (list listings)").WithDescription("Newest first, from the read model. Everyone sees public listings; a key with listings:read also sees the non-public listings it is responsible for: its own, its platform's (a platform's key), its region's (a region's administrator), all (the joint administrator). Filters (status, region, kind, platformId, ownerId) only narrow that set.");
         group.MapGet("/{id}", GetListing).AllowAnonymous().Produces<ListingResponse>().WithSummary("查看房源 (get a listing)");
         var write = Scopes.Policy(Scopes.ListingsWrite);
         group.MapPost("/", CreateListing).RequireAuthorization(write).Produces<ListingResponse>(StatusCodes.Status201Created)
@@ -42,8 +42,14 @@ public static class ListingEndpoints
         return group;
     }
 
+    /// <summary>
+    /// A page of the listings the caller may see: public ones for everyone, and the non-public ones the caller is
+    /// responsible for (<see cref="ListingScope"/>). Filters narrow that set; none widens it, so a non-public status
+    /// asked for by a reader responsible for nothing is an empty page, not another tenant's drafts.
+    /// </summary>
     private static async Task<IResult> ListListings(
-        string? region, string? kind, string? status, int? limit, string? cursor, ClaimsPrincipal user, ListingQueries queries, CancellationToken cancellationToken)
+        string? region, string? kind, string? status, string? platformId, string? ownerId, int? limit, string? cursor,
+        ClaimsPrincipal user, ListingQueries queries, CancellationToken cancellationToken)
     {
         Region? regionFilter = null;
         if (region is not null)
@@ -53,19 +59,17 @@ public static class ListingEndpoints
         }
         if (!QueryValues.TryParse<ListingKind>(kind, out var kindFilter)) return Problems.Invalid("kind", "未知类型 (unknown kind)");
         if (!QueryValues.TryParse<ListingStatus>(status, out var statusFilter)) return Problems.Invalid("status", "未知状态 (unknown status)");
+        if (platformId is not null && !ListingRules.IsPlatformId(platformId)) return Problems.Invalid("platformId", "应为平台标识，如 sichuan、kczg (a platform id)");
+        if (ownerId is not null && !BashuId.IsValid(ownerId) && !ListingRules.IsPlatformId(ownerId))
+        {
+            return Problems.Invalid("ownerId", "应为用户或平台标识 (a user's or a platform's id)");
+        }
         if (limit is < 1 or > MaxLimit) return Problems.Invalid("limit", $"应在 1–{MaxLimit} 之间 (1 to {MaxLimit})");
         string? afterId = null;
         if (cursor is not null && !Cursor.TryDecode(cursor, out afterId)) return Problems.Invalid("cursor", "无效的分页游标 (not a cursor this API issued)");
 
-        var administrator = user.ToReader()?.IsAdministrator == true;
-        if (statusFilter is { } wanted && !ListingVisibility.IsPublic(wanted) && !administrator)
-        {
-            return Problems.Status(StatusCodes.Status403Forbidden, "只有管理员可以按非公开状态查询 (only administrators may list non-public statuses)");
-        }
-        ListingStatus[] statuses = statusFilter is { } one
-            ? [one]
-            : [.. Enum.GetValues<ListingStatus>().Where(s => administrator || ListingVisibility.IsPublic(s))];
-        var filter = new ListingFilter(regionFilter, kindFilter, statuses);
+        IReadOnlyList<ListingStatus> statuses = statusFilter is { } one ? [one] : Enum.GetValues<ListingStatus>();
+        var filter = new ListingFilter(ListingScope.Of(user.ToReader()), statuses, regionFilter, kindFilter, platformId, ownerId);
         return TypedResults.Ok(await queries.PageAsync(filter, limit ?? DefaultLimit, afterId, cancellationToken));
     }
 

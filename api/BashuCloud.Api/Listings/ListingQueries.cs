@@ -5,7 +5,13 @@ using NpgsqlTypes;
 
 namespace BashuCloud.Api.Listings;
 
-public sealed record ListingFilter(Region? Region, ListingKind? Kind, IReadOnlyList<ListingStatus> Statuses);
+/// <summary>
+/// What a list asks for, within what its reader may see: listings of <paramref name="Statuses"/> that are public or in
+/// the reader's <paramref name="Scope"/>, narrowed by region, kind, platform and lister. A filter only ever narrows.
+/// </summary>
+public sealed record ListingFilter(
+    ListingScope Scope, IReadOnlyList<ListingStatus> Statuses, Region? Region = null, ListingKind? Kind = null,
+    string? PlatformId = null, string? OwnerId = null);
 
 /// <summary>Reads listings from the read model. Pages are newest first, by id (ids sort by creation time).</summary>
 public sealed class ListingQueries(NpgsqlDataSource database)
@@ -22,16 +28,27 @@ public sealed class ListingQueries(NpgsqlDataSource database)
             SELECT {SummaryColumns}
               FROM rm_listing
              WHERE status = ANY($1)
-               AND ($2::text IS NULL OR region = $2)
-               AND ($3::text IS NULL OR kind = $3)
-               AND ($4::text IS NULL OR id < $4)
+               AND (status = ANY($2) OR $3 OR region = $4 OR platform_id = $5 OR owner_id = $6)
+               AND ($7::text IS NULL OR region = $7)
+               AND ($8::text IS NULL OR kind = $8)
+               AND ($9::text IS NULL OR platform_id = $9)
+               AND ($10::text IS NULL OR owner_id = $10)
+               AND ($11::text IS NULL OR id < $11)
              ORDER BY id DESC
-             LIMIT $5
+             LIMIT $12
             """);
-        command.Parameters.Add(new() { Value = filter.Statuses.Select(s => s.ToString()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = (object?)filter.Region?.Code() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = (object?)filter.Kind?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = (object?)afterId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        var scope = filter.Scope;
+        command.Parameters.Add(Texts(filter.Statuses.Select(s => s.ToString())));
+        command.Parameters.Add(Texts(ListingVisibility.PublicStatuses.Select(s => s.ToString())));
+        command.Parameters.Add(new() { Value = scope.All });
+        command.Parameters.Add(Text(scope.Region?.Code()));
+        command.Parameters.Add(Text(scope.PlatformId));
+        command.Parameters.Add(Text(scope.OwnerId));
+        command.Parameters.Add(Text(filter.Region?.Code()));
+        command.Parameters.Add(Text(filter.Kind?.ToString()));
+        command.Parameters.Add(Text(filter.PlatformId));
+        command.Parameters.Add(Text(filter.OwnerId));
+        command.Parameters.Add(Text(afterId));
         command.Parameters.Add(new() { Value = limit + 1 });
 
         var items = new List<ListingSummary>(limit + 1);
@@ -44,6 +61,10 @@ public sealed class ListingQueries(NpgsqlDataSource database)
         if (more) items.RemoveAt(items.Count - 1);
         return new Page<ListingSummary>(items, more ? Cursor.Encode(items[^1].Id) : null);
     }
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static NpgsqlParameter Texts(IEnumerable<string> values) => new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 
     /// <summary>A listing summary from a row that starts with <see cref="SummaryColumns"/>.</summary>
     public static ListingSummary ReadSummary(NpgsqlDataReader reader) => new(

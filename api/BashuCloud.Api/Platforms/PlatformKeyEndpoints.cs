@@ -71,13 +71,14 @@ public static class PlatformKeyEndpoints
         return await keys.RevokeAsync(id, keyId, cancellationToken) is null ? NoSuchKey(keyId, "") : TypedResults.NoContent();
     }
 
-    /// <summary>The platform, if it exists and the caller administers its home region; otherwise the problem to answer.</summary>
+    /// <summary>The platform, if it exists and the caller manages it (<see cref="Actor.ManagesPlatform"/>); otherwise the problem to answer.</summary>
     private static async Task<(PlatformView? Platform, IResult? Problem)> ManagedPlatformAsync(string id, ClaimsPrincipal user, IGrainFactory grains)
     {
         if (await grains.FindPlatformAsync(id) is not { } platform) return (null, PlatformEndpoints.NoSuchPlatform(id));
-        return user.RequireActor().IsAdministratorOf(platform.HomeRegion)
+        return user.RequireActor().ManagesPlatform(id)
             ? (platform, null)
-            : (null, Problems.Status(StatusCodes.Status403Forbidden, "只有平台所在地区的管理员可以管理其密钥 (only an administrator of the platform's home region)"));
+            : (null, Problems.Status(StatusCodes.Status403Forbidden,
+                "只有川渝联合管理员可以管理平台密钥：平台密钥可读写该平台在两地的全部项目 (only the joint administrator: a platform's key reaches the platform's listings in both provinces)"));
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using BashuCloud.Api.Auth;
 using BashuCloud.Api.Infrastructure;
 using BashuCloud.Listings;
@@ -7,7 +8,7 @@ namespace BashuCloud.Api.Statistics;
 /// <summary>
 /// /api/v1/stats: joint statistics of both provinces and the read model's lag. Any key with stats:read may read
 /// them: administrators' and users' own keys carry it, a platform's key when it was issued with it. Figures are
-/// counts only, so they show no one's draft.
+/// counts of what the caller may learn (<see cref="StatisticsAudience"/>): no one's draft, no single deal.
 /// </summary>
 public static class StatisticsEndpoints
 {
@@ -30,14 +31,14 @@ public static class StatisticsEndpoints
     }
 
     internal static async Task<IResult> Joint(
-        string? region, string? kind, string? status, string? field, StatisticsQueries queries, CancellationToken cancellationToken) =>
+        string? region, string? kind, string? status, string? field, ClaimsPrincipal user, StatisticsQueries queries, CancellationToken cancellationToken) =>
         Filter(region, kind, status, field, out var filter) is { } refused ? refused
-            : TypedResults.Ok(await queries.JointAsync(filter, cancellationToken));
+            : TypedResults.Ok(await queries.JointAsync(filter, StatisticsAudience.Of(user.ToActor()), cancellationToken));
 
     internal static async Task<IResult> JointCsv(
-        string? region, string? kind, string? status, string? field, StatisticsQueries queries, CancellationToken cancellationToken) =>
+        string? region, string? kind, string? status, string? field, ClaimsPrincipal user, StatisticsQueries queries, CancellationToken cancellationToken) =>
         Filter(region, kind, status, field, out var filter) is { } refused ? refused
-            : TypedResults.File(JointStatisticsCsv.Write(await queries.JointAsync(filter, cancellationToken)), "text/csv; charset=utf-8",
+            : TypedResults.File(JointStatisticsCsv.Write(await queries.JointAsync(filter, StatisticsAudience.Of(user.ToActor()), cancellationToken)), "text/csv; charset=utf-8",
                 $"bashu-joint-statistics-{DateTime.UtcNow:yyyyMMdd}.csv");
 
     private static async Task<IResult> ReadModel(StatisticsQueries queries, CancellationToken cancellationToken) =>

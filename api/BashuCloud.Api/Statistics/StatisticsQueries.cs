@@ -50,7 +50,8 @@ public sealed class StatisticsQueries(NpgsqlDataSource database, IOptions<ApiSet
 
     private Look? _look;
 
-    public async Task<JointStatistics> JointAsync(StatisticsFilter filter, CancellationToken cancellationToken)
+    /// <summary>The figures narrowed by <paramref name="filter"/>, of what <paramref name="audience"/> may learn.</summary>
+    public async Task<JointStatistics> JointAsync(StatisticsFilter filter, StatisticsAudience audience, CancellationToken cancellationToken)
     {
         var look = _look;
         if (look is null || Stopwatch.GetElapsedTime(look.At) > LookFor) _look = look = await LookAsync(cancellationToken);
@@ -63,11 +64,12 @@ public sealed class StatisticsQueries(NpgsqlDataSource database, IOptions<ApiSet
             _look = new Look(figures.Version, asOf, now, Stopwatch.GetTimestamp());
         }
 
-        var cells = figures.Cells.Where(c => filter.Admits(c.Region, c.Kind, c.Status, c.Field)).ToList();
-        var months = figures.Months.Where(m => filter is { Status: null, Field: null } && filter.Admits(m.Region, m.Kind)).ToList();
+        var cells = figures.Cells.Where(c => filter.Admits(c.Region, c.Kind, c.Status, c.Field) && audience.SeesListings(c.Region, c.Status)).ToList();
+        var months = figures.Months
+            .Where(m => filter is { Status: null, Field: null } && filter.Admits(m.Region, m.Kind) && audience.SeesUnpublished(m.Region)).ToList();
         var users = figures.Users.Where(u => filter.Admits(u.Region)).ToList();
-        var deals = figures.Deals.Where(d => filter.Admits(d.SellerRegion)).ToList();
-        var flows = figures.Flows.Where(f => filter.Region is null || f.From == filter.Region || f.To == filter.Region).ToList();
+        var deals = figures.Deals.Where(d => filter.Admits(d.SellerRegion) && audience.SeesDeals(d.Count)).ToList();
+        var flows = figures.Flows.Where(f => (filter.Region is null || f.From == filter.Region || f.To == filter.Region) && audience.SeesDeals(f.Contracts)).ToList();
         return new JointStatistics(
             new ListingStatistics(asOf, cells.Sum(c => c.Count), Totals(cells, c => c.Region), Totals(cells, c => c.Kind),
                 Totals(cells, c => c.Status), Totals(cells, c => c.Field), cells, months),
@@ -76,7 +78,7 @@ public sealed class StatisticsQueries(NpgsqlDataSource database, IOptions<ApiSet
             new DealStatistics(asOf, deals.Sum(d => d.Count), Totals(deals.Select(d => (d.Stage, d.Count))), deals, flows,
                 flows.Where(f => filter.Admits(f.From)).GroupBy(f => f.From).OrderBy(g => g.Key, StringComparer.Ordinal)
                     .ToDictionary(g => g.Key, g => g.Sum(f => f.AmountCny)),
-                [.. figures.Brokers.Where(b => filter.Admits(b.Region))]));
+                [.. figures.Brokers.Where(b => filter.Admits(b.Region) && audience.SeesDeals(b.Deals))]));
     }
 
     private async Task<Look> LookAsync(CancellationToken cancellationToken)

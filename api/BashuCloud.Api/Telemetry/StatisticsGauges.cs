@@ -51,7 +51,7 @@ public sealed class StatisticsGauges
         try
         {
             using var timeout = new CancellationTokenSource(RefreshAfter);
-            var joint = await _statistics.JointAsync(Everything, timeout.Token);
+            var joint = await _statistics.JointAsync(Everything, StatisticsAudience.Operator, timeout.Token);
             Measurement<long>[] listings = [.. joint.Listings.Cells.GroupBy(c => (c.Region, c.Status)).Select(g =>
                 new Measurement<long>(g.Sum(c => c.Count), Tag("bashu.region", g.Key.Region), Tag("bashu.listing.status", g.Key.Status)))];
             Measurement<long>[] deals = [.. joint.Deals.Stages.Select(s =>

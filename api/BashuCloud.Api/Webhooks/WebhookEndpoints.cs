@@ -13,8 +13,8 @@ namespace BashuCloud.Api.Webhooks;
 public sealed record WebhookRequest(string? Url, IReadOnlyList<string>? Events, string? Description);
 
 /// <summary>
-/// /api/v1/platforms/{id}/webhooks: the push form of the change feed. A platform's key (changes:read) or an
-/// administrator of its home region subscribes URLs, reads the delivery log and sends a delivery again.
+/// /api/v1/platforms/{id}/webhooks: the push form of the change feed. A platform's key (changes:read) or the joint
+/// administrator subscribes URLs, reads the delivery log and sends a delivery again.
 /// </summary>
 public static class WebhookEndpoints
 {
@@ -110,14 +110,14 @@ public static class WebhookEndpoints
             : Problems.Status(StatusCodes.Status404NotFound, $"没有投递 {deliveryId} (no such delivery)");
     }
 
-    /// <summary>Null when the platform exists and the caller is its system or an administrator of its home region; otherwise the problem to answer.</summary>
+    /// <summary>Null when the platform exists and the caller manages it (<see cref="Actor.ManagesPlatform"/>); otherwise the problem to answer.</summary>
     private static async Task<IResult?> ManagedPlatformAsync(string id, ClaimsPrincipal user, IGrainFactory grains)
     {
-        if (await grains.FindPlatformAsync(id) is not { } platform) return PlatformEndpoints.NoSuchPlatform(id);
-        var actor = user.RequireActor();
-        return actor.ActsFor(id) || actor.IsAdministratorOf(platform.HomeRegion)
+        if (await grains.FindPlatformAsync(id) is null) return PlatformEndpoints.NoSuchPlatform(id);
+        return user.RequireActor().ManagesPlatform(id)
             ? null
-            : Problems.Status(StatusCodes.Status403Forbidden, "只有该平台的密钥或其所在地区的管理员可以管理其 Webhook (only the platform's keys or an administrator of its home region)");
+            : Problems.Status(StatusCodes.Status403Forbidden,
+                "只有该平台的密钥或川渝联合管理员可以管理其 Webhook：订阅会收到该平台在两地的全部项目 (only the platform's keys or the joint administrator: a subscription receives the platform's listings in both provinces)");
     }
 
     public static Dictionary<string, string[]> Validate(WebhookRequest request, bool allowLocalTargets)

@@ -43,10 +43,10 @@ public sealed class PlatformFixture : PlatformProcesses
     /// <summary>Scopes of a platform's sync system that reads and writes listings.</summary>
     public static readonly string[] ReadWrite = ["listings:read", "listings:write"];
 
-    /// <summary>Issues a key to a platform (by default as Sichuan's administrator); returns its id and the key.</summary>
+    /// <summary>Issues a key to a platform (by default as the joint administrator, who alone mints platforms' keys); returns its id and the key.</summary>
     public async Task<(string KeyId, string Key)> IssueKeyAsync(string platformId, string[] scopes, string? adminKey = null, string? label = null)
     {
-        using var response = await SendAsync(HttpMethod.Post, $"/api/v1/platforms/{platformId}/keys", new { scopes, label }, adminKey ?? AdministratorKeys[Region.Sichuan]);
+        using var response = await SendAsync(HttpMethod.Post, $"/api/v1/platforms/{platformId}/keys", new { scopes, label }, adminKey ?? AdminKey);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return (body.GetProperty("key").GetProperty("keyId").GetString()!, body.GetProperty("apiKey").GetString()!);

@@ -13,9 +13,9 @@ public sealed class PlatformKeyApiTests(PlatformFixture platform)
     [Fact]
     public async Task An_administrator_issues_a_platform_key_that_is_shown_once_and_stored_only_as_a_hash()
     {
-        var (keyId, key) = await IssueAsync("kczg", ReadWrite, platform.AdministratorKeys[Region.Sichuan], label: "科创中国同步");
+        var (keyId, key) = await IssueAsync("kczg", ReadWrite, PlatformProcesses.AdminKey, label: "科创中国同步");
 
-        using var listed = await platform.SendAsync(HttpMethod.Get, "/api/v1/platforms/kczg/keys", key: platform.AdministratorKeys[Region.Sichuan]);
+        using var listed = await platform.SendAsync(HttpMethod.Get, "/api/v1/platforms/kczg/keys", key: PlatformProcesses.AdminKey);
         Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
         var text = await listed.Content.ReadAsStringAsync();
         Assert.DoesNotContain(key, text, StringComparison.Ordinal);
@@ -29,8 +29,8 @@ public sealed class PlatformKeyApiTests(PlatformFixture platform)
     [Fact]
     public async Task A_platform_key_writes_the_listings_of_its_own_platform_only()
     {
-        var (_, kczg) = await IssueAsync("kczg", ReadWrite, platform.AdministratorKeys[Region.Sichuan]);
-        var (_, other) = await IssueAsync(await RegisterPartnerAsync(Region.Chongqing), ReadWrite, platform.AdministratorKeys[Region.Chongqing]);
+        var (_, kczg) = await IssueAsync("kczg", ReadWrite, PlatformProcesses.AdminKey);
+        var (_, other) = await IssueAsync(await RegisterPartnerAsync(Region.Chongqing), ReadWrite, PlatformProcesses.AdminKey);
 
         using var created = await platform.SendAsync(HttpMethod.Post, "/api/v1/listings", Samples.Draft(Region.Sichuan) with { PlatformId = "kczg" }, kczg);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -56,9 +56,9 @@ public sealed class PlatformKeyApiTests(PlatformFixture platform)
     [Fact]
     public async Task Scopes_narrow_what_a_key_may_do()
     {
-        var (_, writer) = await IssueAsync("kczg", ReadWrite, platform.AdministratorKeys[Region.Sichuan]);
-        var (_, reader) = await IssueAsync("kczg", ["listings:read"], platform.AdministratorKeys[Region.Sichuan]);
-        var (_, blind) = await IssueAsync("kczg", ["listings:write"], platform.AdministratorKeys[Region.Sichuan]);
+        var (_, writer) = await IssueAsync("kczg", ReadWrite, PlatformProcesses.AdminKey);
+        var (_, reader) = await IssueAsync("kczg", ["listings:read"], PlatformProcesses.AdminKey);
+        var (_, blind) = await IssueAsync("kczg", ["listings:write"], PlatformProcesses.AdminKey);
         var draft = Samples.Draft(Region.Sichuan) with { PlatformId = "kczg" };
 
         using (var refused = await platform.SendAsync(HttpMethod.Post, "/api/v1/listings", draft, reader)) await AssertProblem(refused, HttpStatusCode.Forbidden, "no listings:write");
@@ -75,7 +75,7 @@ public sealed class PlatformKeyApiTests(PlatformFixture platform)
     [Fact]
     public async Task A_revoked_key_is_refused_at_once_and_a_rotated_one_after_its_overlap()
     {
-        var admin = platform.AdministratorKeys[Region.Sichuan];
+        var admin = PlatformProcesses.AdminKey;
         var (revokedId, revoked) = await IssueAsync("kczg", ReadWrite, admin);
         using (var revoke = await platform.SendAsync(HttpMethod.Delete, $"/api/v1/platforms/kczg/keys/{revokedId}", key: admin)) Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
         using (var again = await platform.SendAsync(HttpMethod.Delete, $"/api/v1/platforms/kczg/keys/{revokedId}", key: admin)) Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
@@ -99,12 +99,13 @@ public sealed class PlatformKeyApiTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task Only_an_administrator_of_the_platforms_region_manages_its_keys()
+    public async Task Only_the_joint_administrator_manages_a_platforms_keys_not_even_its_home_regions_administrator()
     {
         var request = new { scopes = ReadWrite };
         using (var anonymous = await platform.SendAsync(HttpMethod.Post, "/api/v1/platforms/kczg/keys", request, key: null)) await AssertProblem(anonymous, HttpStatusCode.Unauthorized);
         using (var researcher = await platform.SendAsync(HttpMethod.Post, "/api/v1/platforms/kczg/keys", request, platform.Researchers[Region.Sichuan].Key)) await AssertProblem(researcher, HttpStatusCode.Forbidden);
         using (var otherRegion = await platform.SendAsync(HttpMethod.Post, "/api/v1/platforms/kczg/keys", request, platform.AdministratorKeys[Region.Chongqing])) await AssertProblem(otherRegion, HttpStatusCode.Forbidden);
+        using (var homeRegion = await platform.SendAsync(HttpMethod.Post, "/api/v1/platforms/kczg/keys", request, platform.AdministratorKeys[Region.Sichuan])) await AssertProblem(homeRegion, HttpStatusCode.Forbidden);
         using (var listing = await platform.SendAsync(HttpMethod.Get, "/api/v1/platforms/kczg/keys", key: platform.AdministratorKeys[Region.Chongqing])) await AssertProblem(listing, HttpStatusCode.Forbidden);
         using (var nowhere = await platform.SendAsync(HttpMethod.Post, "/api/v1/platforms/nowhere/keys", request)) await AssertProblem(nowhere, HttpStatusCode.NotFound);
         using (var unknownKey = await platform.SendAsync(HttpMethod.Delete, "/api/v1/platforms/kczg/keys/key_0000000000000000")) await AssertProblem(unknownKey, HttpStatusCode.NotFound);
@@ -117,7 +118,7 @@ public sealed class PlatformKeyApiTests(PlatformFixture platform)
     [Fact]
     public async Task A_provincial_nodes_key_with_admin_administers_its_own_region_only()
     {
-        var (_, node) = await IssueAsync("chongqing", ["listings:read", "listings:write", "admin"], platform.AdministratorKeys[Region.Chongqing]);
+        var (_, node) = await IssueAsync("chongqing", ["listings:read", "listings:write", "admin"], PlatformProcesses.AdminKey);
         var inChongqing = await SubmittedAsync(Region.Chongqing);
         var inSichuan = await SubmittedAsync(Region.Sichuan);
         using (var approved = await platform.SendAsync(HttpMethod.Post, $"/api/v1/listings/{inChongqing}/approve", key: node)) Assert.Equal(HttpStatusCode.OK, approved.StatusCode);

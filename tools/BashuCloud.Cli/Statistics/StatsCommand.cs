@@ -34,7 +34,7 @@ public static class StatsCommand
 
         await using var database = NpgsqlDataSource.Create(Database.Tuned(Commands.ConnectionString()));
         var queries = new StatisticsQueries(database, Options.Create(new ApiSettings { ServiceId = Commands.ServiceId() }));
-        var statistics = await queries.JointAsync(new StatisticsFilter(null, null, null, null), CancellationToken.None);
+        var statistics = await queries.JointAsync(new StatisticsFilter(null, null, null, null), StatisticsAudience.Operator, CancellationToken.None);
         var bytes = format == "csv" ? JointStatisticsCsv.Write(statistics) : JsonSerializer.SerializeToUtf8Bytes(statistics, BashuJson.Options);
 
         if (output is null)
