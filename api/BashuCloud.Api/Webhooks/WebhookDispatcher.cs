@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using BashuCloud.Api.Changes;
@@ -37,7 +35,7 @@ public sealed class WebhookDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!_settings.Dispatch) return;
-        using var http = CreateClient();
+        using var http = WebhookHttp.CreateClient(_settings);
         _http = http;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -95,7 +93,7 @@ public sealed class WebhookDispatcher(
             await using var batch = new NpgsqlBatch(connection, transaction);
             var move = new NpgsqlBatchCommand("""
                 UPDATE webhook_subscription SET position_tx = $4::text::xid8, position_seq = $5
-                 WHERE subscription_id = $1 AND position_tx = $2::text::xid8 AND position_seq = $3
+                 WHERE subscription_id = $1 AND position_tx = $2::text::xid8 AND position_seq = $3 AND revoked_at IS NULL
                 """);
             move.Parameters.Add(new() { Value = subscription.Id });
             move.Parameters.Add(new() { Value = subscription.Position.Tx.ToString(CultureInfo.InvariantCulture) });
@@ -129,16 +127,20 @@ public sealed class WebhookDispatcher(
 
     private sealed record Due(string Id, string Url, string Secret, string Payload, int Attempts);
 
-    /// <summary>Claims the due deliveries of live subscriptions and sends them, a few at a time.</summary>
+    /// <summary>
+    /// Claims the due deliveries of live subscriptions and sends them, a few at a time. A stopped subscription's
+    /// rows are skipped when choosing, not after: chosen and then left alone, they would stay first in line for good.
+    /// </summary>
     private async Task<int> SendDueAsync(CancellationToken cancellationToken)
     {
         var due = new List<Due>();
         await using (var claim = database.CreateCommand("""
             UPDATE webhook_delivery d SET next_attempt_at = now() + make_interval(secs => $2)
               FROM webhook_subscription s
-             WHERE d.delivery_id IN (SELECT delivery_id FROM webhook_delivery
-                                      WHERE status = 'pending' AND next_attempt_at <= now()
-                                      ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+             WHERE d.delivery_id IN (SELECT due.delivery_id FROM webhook_delivery due
+                                       JOIN webhook_subscription live ON live.subscription_id = due.subscription_id AND live.revoked_at IS NULL
+                                      WHERE due.status = 'pending' AND due.next_attempt_at <= now()
+                                      ORDER BY due.next_attempt_at LIMIT $1 FOR UPDATE OF due SKIP LOCKED)
                AND s.subscription_id = d.subscription_id AND s.revoked_at IS NULL
             RETURNING d.delivery_id, s.url, s.secret, d.payload, d.attempts
             """))
@@ -188,7 +190,10 @@ public sealed class WebhookDispatcher(
         await RecordAsync(delivery, started, statusCode, error, (int)clock.ElapsedMilliseconds, cancellationToken);
     }
 
-    /// <summary>The attempt in the log, and the delivery delivered, failed for good, or due again after its backoff.</summary>
+    /// <summary>
+    /// The attempt in the log, and the delivery delivered, failed for good, or due again after its backoff; one
+    /// cancelled while it was being sent stays cancelled unless this attempt delivered it.
+    /// </summary>
     private async Task RecordAsync(Due delivery, DateTimeOffset started, int? statusCode, string? error, int durationMs, CancellationToken cancellationToken)
     {
         var attempts = delivery.Attempts + 1;
@@ -208,7 +213,8 @@ public sealed class WebhookDispatcher(
         attempt.Parameters.Add(new() { Value = durationMs });
         batch.BatchCommands.Add(attempt);
         var outcome = new NpgsqlBatchCommand("""
-            UPDATE webhook_delivery SET attempts = $2, status = $3, next_attempt_at = coalesce($4, next_attempt_at),
+            UPDATE webhook_delivery SET attempts = $2, status = CASE WHEN status = 'cancelled' AND $3 <> 'delivered' THEN status ELSE $3 END,
+                   next_attempt_at = coalesce($4, next_attempt_at),
                    delivered_at = CASE WHEN $3 = 'delivered' THEN $5 END
              WHERE delivery_id = $1
             """);
@@ -220,43 +226,6 @@ public sealed class WebhookDispatcher(
         batch.BatchCommands.Add(outcome);
         await batch.ExecuteNonQueryAsync(cancellationToken);
         metrics.WebhookAttempted(status);
-    }
-
-    /// <summary>
-    /// No redirects (a receiver cannot bounce a delivery into our network), and unless local targets are allowed,
-    /// every connection is checked against the address it actually reaches, after DNS (a public name may resolve to a private address).
-    /// </summary>
-    private HttpClient CreateClient()
-    {
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            ConnectTimeout = TimeSpan.FromSeconds(_settings.TimeoutSeconds),
-        };
-        if (!_settings.AllowLocalTargets)
-        {
-            handler.ConnectCallback = async (context, cancellationToken) =>
-            {
-                var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
-                var allowed = addresses.Where(WebhookTargets.IsPublic).ToArray();
-                if (allowed.Length == 0) throw new HttpRequestException($"{context.DnsEndPoint.Host} 不是公网地址 (resolves to no public address)");
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            };
-        }
-        var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-        http.DefaultRequestHeaders.UserAgent.ParseAdd("BashuCloud-Webhooks/1");
-        return http;
     }
 }
 

@@ -103,25 +103,50 @@ public static class WebhookTargets
         return null;
     }
 
-    /// <summary>Public unicast addresses only: no loopback, private, link-local, shared (CGNAT), multicast or unspecified ones.</summary>
+    /// <summary>
+    /// Globally reachable unicast addresses only: nothing in the IANA special-purpose registries that is not globally
+    /// reachable (loopback, private, shared CGNAT, link-local, benchmarking, documentation, protocol assignments,
+    /// reserved), no multicast or broadcast, and none of the IPv6 prefixes that carry or reach an IPv4 address (NAT64,
+    /// 6to4, Teredo): a translator or relay would deliver those to whatever IPv4 address they embed. IPv6 is further
+    /// limited to global unicast (2000::/3); an IPv4-mapped address is judged as the IPv4 address it is.
+    /// </summary>
     public static bool IsPublic(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)) return false;
-        if (address.AddressFamily is AddressFamily.InterNetwork)
+        return address.AddressFamily switch
         {
-            var b = address.GetAddressBytes();
-            return b[0] switch
-            {
-                0 or 10 or 127 => false,
-                100 => b[1] is < 64 or > 127,
-                169 => b[1] != 254,
-                172 => b[1] is < 16 or > 31,
-                192 => b[1] != 168,
-                >= 224 => false,
-                _ => true,
-            };
-        }
-        return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal || address.IsIPv6Multicast);
+            AddressFamily.InterNetwork => !RefusedIPv4.Any(n => n.Contains(address)),
+            AddressFamily.InterNetworkV6 => GlobalUnicastIPv6.Contains(address) && !RefusedIPv6.Any(n => n.Contains(address)),
+            _ => false,
+        };
     }
+
+    private static readonly IPNetwork[] RefusedIPv4 = Networks(
+        "0.0.0.0/8",          // "this network"
+        "10.0.0.0/8",         // private
+        "100.64.0.0/10",      // shared address space (carrier-grade NAT)
+        "127.0.0.0/8",        // loopback
+        "169.254.0.0/16",     // link-local, cloud metadata services
+        "172.16.0.0/12",      // private
+        "192.0.0.0/24",       // IETF protocol assignments (NAT64 discovery, DS-Lite…)
+        "192.0.2.0/24",       // documentation (TEST-NET-1)
+        "192.88.99.0/24",     // 6to4 relay anycast (deprecated)
+        "192.168.0.0/16",     // private
+        "198.18.0.0/15",      // benchmarking
+        "198.51.100.0/24",    // documentation (TEST-NET-2)
+        "203.0.113.0/24",     // documentation (TEST-NET-3)
+        "224.0.0.0/4",        // multicast
+        "240.0.0.0/4");       // reserved, and 255.255.255.255 broadcast
+
+    // Outside 2000::/3 are loopback, unspecified, IPv4-compatible (::/96), NAT64 (64:ff9b::/96, 64:ff9b:1::/48),
+    // discard-only (100::/64), SRv6 SIDs (5f00::/16), unique-local (fc00::/7), link-local, site-local and multicast.
+    private static readonly IPNetwork GlobalUnicastIPv6 = IPNetwork.Parse("2000::/3");
+
+    private static readonly IPNetwork[] RefusedIPv6 = Networks(
+        "2001::/23",          // IETF protocol assignments: Teredo (2001::/32), benchmarking (2001:2::/48), ORCHID…
+        "2001:db8::/32",      // documentation
+        "2002::/16",          // 6to4
+        "3fff::/20");         // documentation
+
+    private static IPNetwork[] Networks(params string[] networks) => [.. networks.Select(IPNetwork.Parse)];
 }

@@ -12,7 +12,7 @@ public sealed record NewWebhookSubscription(WebhookSubscription Subscription, st
 /// <summary>One attempt to deliver: what the receiver answered (a status code) or why there was no answer.</summary>
 public sealed record WebhookAttempt(int Attempt, DateTimeOffset AttemptedAt, int? StatusCode, string? Error, int DurationMs);
 
-/// <summary>A delivery in the log: pending (with its next attempt), delivered or failed, with every attempt.</summary>
+/// <summary>A delivery in the log: pending (with its next attempt), delivered, failed or cancelled, with every attempt.</summary>
 public sealed record WebhookDelivery(
     string Id, string EventType, string? ListingId, int? ListingVersion, string Status, int Attempts,
     DateTimeOffset CreatedAt, DateTimeOffset? NextAttemptAt, DateTimeOffset? DeliveredAt, IReadOnlyList<WebhookAttempt> AttemptLog, string Payload);
@@ -23,7 +23,10 @@ public static class DeliveryStatus
     public const string Delivered = "delivered";
     public const string Failed = "failed";
 
-    public static readonly IReadOnlyList<string> All = [Pending, Delivered, Failed];
+    /// <summary>Not sent (or not again) because its subscription was stopped first.</summary>
+    public const string Cancelled = "cancelled";
+
+    public static readonly IReadOnlyList<string> All = [Pending, Delivered, Failed, Cancelled];
 }
 
 /// <summary>Subscriptions and the delivery log in PostgreSQL (deploy/sql/012_webhooks.sql).</summary>
@@ -81,14 +84,32 @@ public sealed class WebhookStore(NpgsqlDataSource database)
         return await reader.ReadAsync(cancellationToken) ? ReadSubscription(reader) : null;
     }
 
-    /// <summary>Stops a subscription: nothing more is dispatched or sent for it; its log stays readable.</summary>
+    /// <summary>
+    /// Stops a subscription: nothing more is dispatched or sent for it, and its deliveries still to be sent are
+    /// cancelled with it (one transaction, so none is left pending); its log stays readable.
+    /// </summary>
     public async Task<bool> UnsubscribeAsync(string platformId, string subscriptionId, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand(
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var revoke = new NpgsqlBatchCommand(
             "UPDATE webhook_subscription SET revoked_at = coalesce(revoked_at, now()) WHERE platform_id = $1 AND subscription_id = $2");
-        command.Parameters.Add(new() { Value = platformId });
-        command.Parameters.Add(new() { Value = subscriptionId });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        revoke.Parameters.Add(new() { Value = platformId });
+        revoke.Parameters.Add(new() { Value = subscriptionId });
+        batch.BatchCommands.Add(revoke);
+        var cancel = new NpgsqlBatchCommand("""
+            UPDATE webhook_delivery d SET status = 'cancelled'
+              FROM webhook_subscription s
+             WHERE s.subscription_id = d.subscription_id AND s.platform_id = $1 AND d.subscription_id = $2 AND d.status = 'pending'
+            """);
+        cancel.Parameters.Add(new() { Value = platformId });
+        cancel.Parameters.Add(new() { Value = subscriptionId });
+        batch.BatchCommands.Add(cancel);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (revoke.RecordsAffected != 1) return false;
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     /// <summary>A page of a subscription's deliveries, newest first, each with its attempts.</summary>
@@ -134,12 +155,13 @@ public sealed class WebhookStore(NpgsqlDataSource database)
         return ([.. items.Select(i => i.Delivery)], more ? items[^1].Seq : null);
     }
 
-    /// <summary>Sends a delivery again from now, with a fresh count of attempts (after the receiver was fixed, say).</summary>
+    /// <summary>Sends a delivery of a live subscription again from now, with a fresh count of attempts (after the receiver was fixed, say).</summary>
     public async Task<bool> RedeliverAsync(string subscriptionId, string deliveryId, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand("""
-            UPDATE webhook_delivery SET status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = NULL
-             WHERE subscription_id = $1 AND delivery_id = $2
+            UPDATE webhook_delivery d SET status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = NULL
+              FROM webhook_subscription s
+             WHERE d.subscription_id = $1 AND d.delivery_id = $2 AND s.subscription_id = d.subscription_id AND s.revoked_at IS NULL
             """);
         command.Parameters.Add(new() { Value = subscriptionId });
         command.Parameters.Add(new() { Value = deliveryId });

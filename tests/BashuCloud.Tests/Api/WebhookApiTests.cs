@@ -134,6 +134,65 @@ public sealed class WebhookApiTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Unsubscribing_cancels_the_deliveries_still_to_be_sent_and_none_is_sent_again()
+    {
+        var (partner, key) = await NewPartnerAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (subscription, _) = await SubscribeAsync(partner, key, receiver.Url, ChangedOnly);
+        // The partner stops the subscription while the first attempt is with its receiver, which then fails it.
+        receiver.Answer = (_, _) =>
+        {
+            using var stopped = platform.SendAsync(HttpMethod.Delete, $"/api/v1/platforms/{partner}/webhooks/{subscription}", key: key).GetAwaiter().GetResult();
+            Assert.Equal(HttpStatusCode.NoContent, stopped.StatusCode);
+            return 503;
+        };
+        using (var pushed = await platform.SendAsync(HttpMethod.Put, $"/api/v1/partners/{partner}/listings/w-stop", Samples.Draft(Region.Sichuan) with { PlatformId = null }, key))
+        {
+            Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
+        }
+
+        var cancelled = (await WaitAsync(() => FirstDeliveryAsync(partner, key, subscription, "?status=cancelled"))).Value;
+        Assert.Equal([503], cancelled.GetProperty("attemptLog").EnumerateArray().Select(a => a.GetProperty("statusCode").GetInt32()));
+        Assert.Empty(await DeliveriesAsync(partner, key, subscription, "?status=pending"));
+        Assert.Single(receiver.Received);
+        await AssertProblemAsync(HttpStatusCode.NotFound, HttpMethod.Post,
+            $"/api/v1/platforms/{partner}/webhooks/{subscription}/deliveries/{cancelled.GetProperty("id").GetString()}/redeliver", null, key);
+    }
+
+    [Fact]
+    public async Task A_stopped_subscriptions_deliveries_however_many_are_due_never_hold_up_anothers()
+    {
+        var (stopped, stoppedKey) = await NewPartnerAsync();
+        var (left, _) = await SubscribeAsync(stopped, stoppedKey, "https://example.com/hook", ChangedOnly);
+        using (var deleted = await platform.SendAsync(HttpMethod.Delete, $"/api/v1/platforms/{stopped}/webhooks/{left}", key: stoppedKey))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+        // Rows still pending after the unsubscribe, as an API process of the previous release leaves them when it
+        // handles the unsubscribe during a rolling upgrade: more than one round of claims, all due before anyone else's.
+        await platform.Database.ExecuteAsync("""
+            INSERT INTO webhook_delivery (delivery_id, subscription_id, event_type, payload, next_attempt_at)
+            SELECT 'whd_left_' || $1 || '_' || n, $1, 'listing.changed', '{}', now() - interval '1 hour' FROM generate_series(1, 100) n
+            """, left);
+        try
+        {
+            var (partner, key) = await NewPartnerAsync();
+            await using var receiver = await WebhookReceiver.StartAsync();
+            await SubscribeAsync(partner, key, receiver.Url, ChangedOnly);
+            using var pushed = await platform.SendAsync(HttpMethod.Put, $"/api/v1/partners/{partner}/listings/w-next", Samples.Draft(Region.Sichuan) with { PlatformId = null }, key);
+            Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
+
+            await DeliveredAsync(receiver, (await pushed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!, "listing.changed");
+            Assert.Equal(0L, await platform.Database.ScalarAsync<long>(
+                "SELECT count(*) FROM webhook_attempt a JOIN webhook_delivery d USING (delivery_id) WHERE d.subscription_id = $1", left));
+        }
+        finally
+        {
+            await platform.Database.ExecuteAsync("UPDATE webhook_delivery SET status = 'cancelled' WHERE subscription_id = $1", left);
+        }
+    }
+
+    [Fact]
     public async Task Bad_subscriptions_and_other_partners_are_refused_and_change_nothing()
     {
         var (partner, key) = await NewPartnerAsync();

@@ -1,4 +1,9 @@
+using BashuCloud.Api.Audit;
+using BashuCloud.Api.Infrastructure;
+using BashuCloud.Storage;
 using BashuCloud.Listings;
+using BashuCloud.Schema;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Storage;
 
@@ -11,6 +16,7 @@ namespace BashuCloud.Tests.Storage;
 public sealed class AuditTrailStorageTests : SiloStorageTests
 {
     private const string Key = "sichuan-01JD5Z8Q8X4M6W2T3R9K7B1C0C";
+    private const string ServiceId = "bashucloud-tests";
     private const string Trail = "SELECT string_agg(concat_ws('|', version_before, version_after, action, actor_id, actor_role, at, detail), ';' ORDER BY version_after) FROM audit_event";
     [Fact]
     public async Task Each_version_written_adds_one_entry_and_writing_a_version_again_adds_none()
@@ -49,6 +55,56 @@ public sealed class AuditTrailStorageTests : SiloStorageTests
         Assert.Contains("append-only", refused.MessageText, StringComparison.Ordinal);
         Assert.Equal(before, await Db.ScalarAsync<string>(Trail));
         Assert.Equal(3L, await Db.ScalarAsync<long>("SELECT count(*) FROM audit_event"));
+    }
+
+    /// <summary>
+    /// As in production: a services' role that is no superuser ran the migrations (holding CREATEROLE for them, as
+    /// docs/production.md says) and lost CREATEROLE after. Its own writes and reads of the trail work; it cannot
+    /// rewrite the trail, switch off the triggers or replace their function, nor take the owner's role.
+    /// </summary>
+    [Theory]
+    [InlineData("UPDATE audit_event SET detail = '无' WHERE version_after = 2", "permission denied for table audit_event")]
+    [InlineData("DELETE FROM audit_event", "permission denied for table audit_event")]
+    [InlineData("TRUNCATE audit_event", "permission denied for table audit_event")]
+    [InlineData("ALTER TABLE audit_event DISABLE TRIGGER USER", "must be owner of table audit_event")]
+    [InlineData("DROP TRIGGER audit_event_append_only ON audit_event", "must be owner of")]
+    [InlineData("CREATE OR REPLACE FUNCTION bashu_refuse_audit_rewrite() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN OLD; END'", "must be owner of function")]
+    [InlineData("SET ROLE bashu_audit_owner", "permission denied to set role")]
+    [InlineData("GRANT bashu_audit_owner TO CURRENT_USER", "must have admin option on role")]
+    public async Task The_services_role_writes_and_reads_the_trail_but_cannot_rewrite_it(string rewrite, string refusal)
+    {
+        var role = $"bashu_service_{Guid.NewGuid():N}"[..24];
+        await Db.ExecuteAsync($"CREATE ROLE {role} LOGIN CREATEROLE");
+        var database = await TestDatabase.CreateAsync(migrate: false);
+        try
+        {
+            await database.ExecuteAsync($"ALTER DATABASE {database.Name} OWNER TO {role}");
+            var asService = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role }.ConnectionString;
+            await Migrator.MigrateAsync(asService);
+            await database.ExecuteAsync($"ALTER ROLE {role} NOCREATEROLE");
+
+            await using var service = NpgsqlDataSource.Create(asService);
+            await using (var commit = new GroupCommit(service, ServiceId, writers: 1, maxBatch: 8))
+            {
+                await WrittenListingAsync(new PostgresGrainStorage(service, ServiceId, commit));
+            }
+            var trail = new AuditTrail(service, Options.Create(new ApiSettings { ServiceId = ServiceId }));
+            Assert.Equal(["listing.created", "listing.submitted", "listing.rejected"], (await trail.ReadAsync("listing", Key, default)).Select(e => e.Action));
+
+            await using (var command = service.CreateCommand(rewrite))
+            {
+                var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+                Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+                Assert.Contains(refusal, refused.MessageText, StringComparison.Ordinal);
+            }
+            Assert.Equal(3, (await trail.ReadAsync("listing", Key, default)).Count);
+            Assert.Equal("O", await database.ScalarAsync<string>("SELECT tgenabled::text FROM pg_trigger WHERE tgname = 'audit_event_append_only'"));
+        }
+        finally
+        {
+            await database.DisposeAsync();
+            await Db.ExecuteAsync($"DROP ROLE IF EXISTS {role}");
+        }
     }
 
     [Fact]

@@ -54,7 +54,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
         await postgres.StartServerAsync();
         await using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Database=postgres;Username=postgres");
         await connection.OpenAsync();
-        await using var role = new NpgsqlCommand("CREATE ROLE bashu LOGIN CREATEDB", connection);
+        await using var role = new NpgsqlCommand("CREATE ROLE bashu LOGIN CREATEDB CREATEROLE", connection);
         await role.ExecuteNonQueryAsync();
         return postgres;
     }

@@ -25,6 +25,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>(webhook id, earlier requests with that id) → the status to answer; 200 unless set.</summary>
     public Func<string, int, int> Answer { get; set; } = (_, _) => 200;
 
+    /// <summary>Sent as the Location header of every 3xx answer (a receiver trying to redirect a delivery).</summary>
+    public string? RedirectTo { get; set; }
+
     public string Url { get; }
 
     private WebhookReceiver(WebApplication app, string url)
@@ -52,6 +55,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var body = await reader.ReadToEndAsync();
         var id = request.Headers["webhook-id"].ToString();
         var status = Answer(id, _seen.AddOrUpdate(id, 0, (_, n) => n + 1));
+        if (status is >= 300 and < 400 && RedirectTo is { } location) request.HttpContext.Response.Headers.Location = location;
         Received.Enqueue(new(id, request.Headers["webhook-timestamp"].ToString(), request.Headers["webhook-signature"].ToString(), body, status, DateTimeOffset.UtcNow));
         return Results.StatusCode(status);
     }

@@ -96,6 +96,69 @@ public sealed class WebhookRulesTests
     [InlineData("fd00::1", false)]
     [InlineData("fe80::1", false)]
     [InlineData("::ffff:10.0.0.1", false)]
+    [InlineData("::ffff:8.8.8.8", true)]
     public void Private_loopback_and_metadata_addresses_are_not_public(string address, bool expected) =>
         Assert.Equal(expected, WebhookTargets.IsPublic(IPAddress.Parse(address)));
+
+    /// <summary>
+    /// The IANA special-purpose ranges that are not globally reachable, and the IPv6 prefixes through which a
+    /// translator or relay reaches an IPv4 address of its choosing (here always one of our private ones).
+    /// </summary>
+    [Theory]
+    [InlineData("64:ff9b::a00:1")]          // NAT64 of 10.0.0.1
+    [InlineData("64:ff9b::a9fe:a9fe")]      // NAT64 of the metadata address 169.254.169.254
+    [InlineData("64:ff9b:1::a00:1")]        // local-use NAT64
+    [InlineData("2002:a00:1::1")]           // 6to4 of 10.0.0.1
+    [InlineData("2002:7f00:1::1")]          // 6to4 of 127.0.0.1
+    [InlineData("2001:0:4136:e378:8000:63bf:f5ff:fffe")] // Teredo (its client address, obfuscated, is 10.0.0.1)
+    [InlineData("2001:2::1")]               // benchmarking
+    [InlineData("2001:db8::1")]             // documentation
+    [InlineData("3fff::1")]                 // documentation
+    [InlineData("::a00:1")]                 // IPv4-compatible 10.0.0.1 (deprecated)
+    [InlineData("::808:808")]               // IPv4-compatible, even of a public address
+    [InlineData("::")]
+    [InlineData("100::1")]                  // discard-only
+    [InlineData("5f00::1")]                 // SRv6 SIDs
+    [InlineData("fec0::1")]                 // site-local
+    [InlineData("ff02::1")]                 // multicast
+    [InlineData("::ffff:169.254.169.254")]  // IPv4-mapped metadata address
+    [InlineData("::ffff:100.64.0.1")]
+    [InlineData("192.0.0.1")]               // IETF protocol assignments
+    [InlineData("192.0.0.170")]             // NAT64 discovery
+    [InlineData("192.0.2.1")]               // TEST-NET-1
+    [InlineData("198.18.0.1")]              // benchmarking
+    [InlineData("198.19.255.254")]
+    [InlineData("198.51.100.7")]            // TEST-NET-2
+    [InlineData("203.0.113.9")]             // TEST-NET-3
+    [InlineData("192.88.99.1")]             // 6to4 relay anycast
+    [InlineData("100.127.255.255")]         // shared address space
+    [InlineData("239.255.255.250")]         // multicast
+    [InlineData("240.0.0.1")]               // reserved
+    [InlineData("255.255.255.255")]         // broadcast
+    [InlineData("0.1.2.3")]                 // "this network"
+    public void Special_purpose_and_translated_addresses_are_not_public(string address) =>
+        Assert.False(WebhookTargets.IsPublic(IPAddress.Parse(address)), address);
+
+    [Theory]
+    [InlineData("198.17.255.255")]
+    [InlineData("198.20.0.1")]
+    [InlineData("192.0.1.1")]
+    [InlineData("203.0.114.1")]
+    [InlineData("223.255.255.254")]
+    [InlineData("2400:3200::1")]
+    [InlineData("2001:200::1")]
+    [InlineData("2003::1")]
+    public void Addresses_just_outside_the_refused_ranges_are_public(string address) =>
+        Assert.True(WebhookTargets.IsPublic(IPAddress.Parse(address)), address);
+
+    [Theory]
+    [InlineData("https://[64:ff9b::a00:1]/hooks")]
+    [InlineData("https://[2002:a00:1::1]/hooks")]
+    [InlineData("https://[::ffff:192.168.1.1]/hooks")]
+    [InlineData("https://198.18.0.1/hooks")]
+    [InlineData("https://192.0.0.1/hooks")]
+    [InlineData("https://0x7f000001/hooks")]
+    [InlineData("https://2130706433/hooks")]
+    public void A_url_naming_a_refused_address_in_any_spelling_is_refused_when_subscribing(string url) =>
+        Assert.NotNull(WebhookTargets.Refuse(url, allowLocal: false));
 }
