@@ -22,7 +22,8 @@ public static class Versions
 
     public static Precondition IfMatch(HttpRequest request)
     {
-        var header = request.Headers[HeaderNames.IfMatch].ToString().Trim();
+        // Only HTTP's whitespace (RFC 9110 §5.6.3): string.Trim() would also drop controls such as U+001F and accept "1"␟.
+        var header = request.Headers[HeaderNames.IfMatch].ToString().Trim([' ', '\t']);
         if (header.Length == 0) return new(false, null, false);
         if (header == "*") return new(true, null, false);
         var weak = header.StartsWith("W/", StringComparison.Ordinal);

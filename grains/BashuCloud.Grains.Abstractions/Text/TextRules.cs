@@ -66,10 +66,11 @@ public static class TextRules
     /// <summary>
     /// Checks every string and number of a JSON body, named by path (<c>owners[0].name</c>): strings by
     /// <see cref="Problem"/>, numbers against decimal's range (the widest numeric type a body binds to; past it a
-    /// number cannot be read). A body that is not JSON stops the walk: binding it answers for it.
+    /// number cannot be read), and escapes that make no string at all (a lone surrogate such as \ud800). A body that is
+    /// not JSON stops the walk: binding it answers for it.
     /// </summary>
     /// <param name="utf8Json">The body, already known to be valid UTF-8.</param>
-    /// <param name="strings">false: numbers only (a sync batch, whose items' texts are each refused on their own).</param>
+    /// <param name="strings">false: only what makes the body unreadable (a sync batch, whose items' texts are each refused on their own).</param>
     public static IReadOnlyDictionary<string, string[]> CheckJson(ReadOnlySpan<byte> utf8Json, bool strings = true)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -90,10 +91,10 @@ public static class TextRules
                     case JsonTokenType.EndObject or JsonTokenType.EndArray:
                         path.Leave();
                         break;
-                    case JsonTokenType.String when strings:
+                    case JsonTokenType.String:
                         var at = path.Value();
                         if (ReadString(ref reader) is not { } text) errors[at] = [Refused("孤立的代理项", "a lone surrogate", null)];
-                        else if (Problem(text, IsMultiLine(at)) is { } problem) errors[at] = [problem];
+                        else if (strings && Problem(text, IsMultiLine(at)) is { } problem) errors[at] = [problem];
                         break;
                     case JsonTokenType.Number:
                         var number = path.Value();

@@ -90,6 +90,7 @@ public class TextRulesTests
     {
         Assert.Empty(TextRules.CheckJson("""{"a": 79228162514264337593543950335, "b": 1e-30, "c": -1.5}"""u8));
         Assert.Empty(TextRules.CheckJson("""{"items": [{"reason": "\u0000"}]}"""u8, strings: false));
+        Assert.Equal(["items[1].reason"], TextRules.CheckJson("""{"items": [{}, {"reason": "\udfff"}]}"""u8, strings: false).Keys);
     }
 
     [Fact]
