@@ -34,9 +34,9 @@ public sealed class PoisonInputApiTests(PlatformFixture platform)
         var refusals = Task.WhenAll(poison.Select(p => SendPoisonAsync(p.Target, p.Hazard)));
         await Task.WhenAll(refusals, good.SendAsync(60));
 
+        await good.AssertEveryWriteAcknowledgedAndStoredAsync();
         var wrong = (await refusals).Where(r => r is not null).ToArray();
         Assert.True(wrong.Length == 0, $"{wrong.Length} of {poison.Length} poison requests not refused as expected:\n{string.Join("\n", wrong.Take(20))}");
-        await good.AssertEveryWriteAcknowledgedAndStoredAsync();
         await platform.WaitForReadModelCaughtUpAsync();
         Assert.Equal(before, await DatabaseFingerprint.TakeAsync(platform.Database, good.Keys));
     }
