@@ -20,6 +20,7 @@ public static partial class Errors
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
         });
         builder.Services.AddExceptionHandler<BadRequestHandler>();
+        builder.Services.AddExceptionHandler<RefusedDataHandler>();
         builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -80,7 +81,7 @@ public static partial class Errors
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
         {
-            var database = exception is StorageUnavailableException or Npgsql.NpgsqlException { IsTransient: true };
+            var database = exception is StorageUnavailableException or StorageRefusedException or Npgsql.NpgsqlException { IsTransient: true };
             if (!database && exception is not (OrleansMessageRejectionException or TimeoutException or ClientNotAvailableException
                 or GatewayTooBusyException or Orleans.Runtime.Messaging.ConnectionFailedException or Orleans.Storage.InconsistentStateException))
             {
@@ -88,25 +89,30 @@ public static partial class Errors
             }
             // One line, no stack: during a failover there are many, and the type and message say what happened.
             LogUnavailable(logger, context.Request.Method, context.Request.Path, exception.GetType().Name, exception.Message);
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = "1";
-            return await problems.TryWriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                Exception = exception,
-                ProblemDetails =
-                {
-                    Status = StatusCodes.Status503ServiceUnavailable,
-                    Title = TitleFor(StatusCodes.Status503ServiceUnavailable),
-                    Detail = database
-                        ? "数据库暂不可用，请稍后重试；写操作的结果未知，请用相同的 If-Match 重试 (the database is unavailable: retry shortly; a write's outcome is unknown, retry it with the same If-Match)"
-                        : "集群正在切换，请稍后重试；写操作的结果未知，请用相同的 If-Match 重试 (the cluster is failing over: retry shortly; a write's outcome is unknown, retry it with the same If-Match)",
-                },
-            });
+            return await WriteAsync(problems, context, exception, StatusCodes.Status503ServiceUnavailable, database
+                ? "数据库暂不可用，请稍后重试；写操作的结果未知，请用相同的 If-Match 重试 (the database is unavailable: retry shortly; a write's outcome is unknown, retry it with the same If-Match)"
+                : "集群正在切换，请稍后重试；写操作的结果未知，请用相同的 If-Match 重试 (the cluster is failing over: retry shortly; a write's outcome is unknown, retry it with the same If-Match)");
         }
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "503 for {Method} {Path}: {Exception}: {Message}")]
         private static partial void LogUnavailable(ILogger logger, string method, string path, string exception, string message);
+    }
+
+    /// <summary>
+    /// Content PostgreSQL refused as data (SQLSTATE class 22: a character or value it cannot store) is the caller's:
+    /// 422, whether a grain's write was refused (only that write: its batch's other writes are stored) or this
+    /// process's own statement. The validators refuse such content first; this is the net under them.
+    /// </summary>
+    private sealed class RefusedDataHandler(IProblemDetailsService problems) : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+        {
+            var callers = exception is StorageRefusedException { IsCallersData: true }
+                || exception is Npgsql.PostgresException { SqlState: ['2', '2', ..] };
+            return callers && await WriteAsync(problems, context, exception, StatusCodes.Status422UnprocessableEntity,
+                "内容含有数据库无法保存的字符或数值，未保存 (the content holds a character or value the database cannot store; nothing was stored)");
+        }
     }
 
     /// <summary>Turns what the caller got wrong into a 4xx problem; everything else stays a 500.</summary>
@@ -119,13 +125,19 @@ public static partial class Errors
             var detail = bad.InnerException is JsonException json
                 ? $"JSON 无法解析 (unreadable JSON){(json.Path is { } path ? $" at {path}" : "")}: {json.Message.Split(" Path:")[0]}"
                 : bad.Message;
-            context.Response.StatusCode = status;
-            return await problems.TryWriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                Exception = exception,
-                ProblemDetails = { Status = status, Title = TitleFor(status), Detail = detail },
-            });
+            return await WriteAsync(problems, context, exception, status, detail);
         }
+    }
+
+    /// <summary>An exception's answer: the status and a problem with its title and the detail.</summary>
+    private static async ValueTask<bool> WriteAsync(IProblemDetailsService problems, HttpContext context, Exception exception, int status, string detail)
+    {
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = TitleFor(status), Detail = detail },
+        });
     }
 }

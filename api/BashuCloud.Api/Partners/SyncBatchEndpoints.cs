@@ -68,6 +68,8 @@ public static class SyncBatchEndpoints
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxBodyBytes;
         var body = await ReadBodyAsync(context.Request, cancellationToken);
         if (!System.Text.Unicode.Utf8.IsValid(body)) return Utf8Bodies.Invalid();
+        // Numbers past decimal's range make the whole batch unreadable; texts are refused item by item (Reject, ListingRules).
+        if (BashuCloud.Text.TextRules.CheckJson(body, strings: false) is { Count: > 0 } unreadable) return Problems.Unprocessable(unreadable);
         SyncBatchRequest? batch;
         try
         {
@@ -176,6 +178,7 @@ public static class SyncBatchEndpoints
     private static SyncItemResult? Reject(int index, SyncItem item)
     {
         if (!ExternalIds.IsValid(item.ExternalId)) return Refused(index, item, StatusCodes.Status400BadRequest, "externalId", "外部编号应为 1–128 个字母、数字或 . _ : - (1 to 128 letters, digits, . _ : -)");
+        if (BashuCloud.Text.TextRules.Check(("op", item.Op), ("reason", item.Reason)).FirstOrDefault() is (var field and not null, var problem)) return Refused(index, item, StatusCodes.Status422UnprocessableEntity, field, problem);
         return item.Op switch
         {
             "upsert" when item.Listing is null => Refused(index, item, StatusCodes.Status400BadRequest, "listing", "upsert 需要 listing (an upsert needs the listing)"),

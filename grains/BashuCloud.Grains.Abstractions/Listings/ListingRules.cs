@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using BashuCloud.Text;
 
 namespace BashuCloud.Listings;
 
@@ -63,6 +64,7 @@ public static partial class ListingRules
             if (keywords.Any(k => string.IsNullOrWhiteSpace(k) || k.Length > KeywordMax)) Add("keywords", $"关键词不能为空，且不超过 {KeywordMax} 字 (non-empty, at most {KeywordMax} characters)");
         }
         if (draft.ExpiresOn is { } expires && expires <= today) Add("expiresOn", "有效期应晚于今天 (must be after today)");
+        foreach (var (path, message) in TextRules.Check(TextFields(draft))) Add(path, message);
 
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
 
@@ -78,6 +80,15 @@ public static partial class ListingRules
             }
         }
     }
+
+    /// <summary>Every text of a draft by its JSON path, for <see cref="TextRules"/>.</summary>
+    private static IEnumerable<(string Path, string? Value)> TextFields(ListingDraft draft) =>
+    [
+        ("platformId", draft.PlatformId), ("title", draft.Title), ("titleEn", draft.TitleEn), ("summary", draft.Summary),
+        ("summaryEn", draft.SummaryEn), ("industryCode", draft.IndustryCode), ("ipcClass", draft.IpcClass),
+        ("patentNumber", draft.PatentNumber), ("city", draft.City), .. TextRules.Items("keywords", draft.Keywords),
+        .. TextRules.Items("owners", draft.Owners?.Select(o => o?.Name)).Select(o => (o.Path + ".name", o.Value)),
+    ];
 
     /// <summary>Whether two drafts say the same thing, lists included (records compare lists by reference).</summary>
     public static bool SameContent(ListingDraft? a, ListingDraft? b) =>
@@ -107,8 +118,8 @@ public static partial class ListingRules
             return;
         }
         if (owners.Count > OwnersMax) add("owners", $"权利人最多 {OwnersMax} 位 (at most {OwnersMax})");
-        if (owners.Any(o => string.IsNullOrWhiteSpace(o.Name) || o.Name.Length > OwnerNameMax)) add("owners", "权利人名称不能为空 (owner names are required)");
-        if (owners.Any(o => o.Share is not > 0 || o.Share > 100)) add("owners", "份额应在 0–100 之间 (each share is in (0, 100])");
+        if (owners.Any(o => string.IsNullOrWhiteSpace(o?.Name) || o.Name.Length > OwnerNameMax)) add("owners", "权利人名称不能为空 (owner names are required)");
+        if (owners.Any(o => o?.Share is not > 0 || o.Share > 100)) add("owners", "份额应在 0–100 之间 (each share is in (0, 100])");
         else if (owners.Sum(o => o.Share!.Value) != 100) add("owners", "份额之和应为 100 (shares must sum to 100)");
     }
 

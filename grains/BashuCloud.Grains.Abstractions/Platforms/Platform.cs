@@ -1,5 +1,6 @@
 using BashuCloud.Listings;
 using BashuCloud.Regions;
+using BashuCloud.Text;
 using Orleans.Concurrency;
 
 namespace BashuCloud.Platforms;
@@ -44,6 +45,7 @@ public static class PlatformRules
         if (registration.HomeRegion is not { } region || !Enum.IsDefined(region)) errors["homeRegion"] = ["必填：sichuan 或 chongqing (required)"];
         else if (registration.Kind is PlatformKind.Provincial && region.Code() != id) errors["id"] = ["省级平台的标识即其所在地区 (a provincial platform's id is its region)"];
         if (registration.Url is { } url && (url.Length > 300 || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))) errors["url"] = ["应为 http(s) 地址 (an http(s) URL)"];
+        foreach (var (path, message) in TextRules.Check(("name", registration.Name), ("nameEn", registration.NameEn), ("url", registration.Url))) errors[path] = [message];
         return errors;
     }
 }

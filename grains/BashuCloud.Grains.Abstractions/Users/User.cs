@@ -1,4 +1,5 @@
 using BashuCloud.Regions;
+using BashuCloud.Text;
 using Orleans.Concurrency;
 
 namespace BashuCloud.Users;
@@ -42,6 +43,10 @@ public static class UserRules
         if (registration.Region is not { } region || !Enum.IsDefined(region)) errors["region"] = ["必填：sichuan 或 chongqing (required)"];
         if (registration.Organization is { Length: > OrganizationMax }) errors["organization"] = [$"不能超过 {OrganizationMax} 字 (at most {OrganizationMax} characters)"];
         if (registration.City is { Length: > CityMax }) errors["city"] = [$"不能超过 {CityMax} 字 (at most {CityMax} characters)"];
+        foreach (var (path, message) in TextRules.Check(("displayName", registration.DisplayName), ("organization", registration.Organization), ("city", registration.City)))
+        {
+            errors[path] = [message];
+        }
         return errors;
     }
 }

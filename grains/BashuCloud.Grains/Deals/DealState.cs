@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using BashuCloud.Audit;
 using BashuCloud.Listings;
 using BashuCloud.Regions;
+using BashuCloud.Text;
 using BashuCloud.Users;
 using DealDecision = BashuCloud.Decision<BashuCloud.Deals.DealState, BashuCloud.Deals.DealView>;
 
@@ -94,6 +95,7 @@ internal sealed record DealState
         if (string.IsNullOrWhiteSpace(inquiry.Contact) || inquiry.Contact.Length > ContactMax) errors["contact"] = [$"必填，不超过 {ContactMax} 字 (required, at most {ContactMax} characters)"];
         if (inquiry.BrokerId is not null && brokerRole != nameof(UserRole.Broker)) errors["brokerId"] = ["不是已注册的技术经纪人 (not a registered technology broker)"];
         if (inquiry.BrokerId is not null && inquiry.BrokerId == actor.PrincipalId) errors["brokerId"] = ["经纪人不能是交易方 (the broker cannot be a party)"];
+        foreach (var (path, message) in TextRules.Check(("message", inquiry.Message), ("contact", inquiry.Contact), ("brokerId", inquiry.BrokerId))) errors[path] = [message];
         if (errors.Count > 0) return DealDecision.Invalid(this, errors);
         return Accept(this with
         {
@@ -126,6 +128,7 @@ internal sealed record DealState
         if (terms.AmountCny <= 0 || terms.AmountCny > AmountMax) errors["amountCny"] = ["应为正数，以元计 (a positive amount in CNY)"];
         if (!Enum.IsDefined(terms.DealType)) errors["dealType"] = ["未知交易方式 (unknown deal type)"];
         if (terms.Note is { Length: > NoteMax }) errors["note"] = [$"不超过 {NoteMax} 字 (at most {NoteMax} characters)"];
+        if (TextRules.Problem(terms.Note, multiLine: true) is { } problem) errors["note"] = [problem];
         if (errors.Count > 0) return DealDecision.Invalid(this, errors);
         var offer = new Offer(Offers.Count + 1, PartyOf(actor)!.Value, terms with { Note = terms.Note?.Trim() }, now);
         return Accept(this with { Offers = [.. Offers, offer] },
@@ -160,6 +163,7 @@ internal sealed record DealState
         if (!Enum.IsDefined(reason)) return DealDecision.Invalid(this, Errors("reason", "未知原因 (unknown reason)"));
         if (reason is DeclineReason.Other && string.IsNullOrWhiteSpace(text)) return DealDecision.Invalid(this, Errors("text", "选择“其他”时须说明 (say why when the reason is Other)"));
         if (text is { Length: > NoteMax }) return DealDecision.Invalid(this, Errors("text", $"不超过 {NoteMax} 字 (at most {NoteMax} characters)"));
+        if (TextRules.Problem(text, multiLine: true) is { } problem) return DealDecision.Invalid(this, Errors("text", problem));
         return Accept(this with { Stage = DealStage.Declined, Decline = new Decline(PartyOf(actor)!.Value, reason, text?.Trim()) },
             AuditEntry.Of("deal.declined", actor, now, text is null ? reason.ToString() : $"{reason}: {text.Trim()}"), actor, now);
     }
@@ -171,6 +175,7 @@ internal sealed record DealState
             return refused;
         }
         if (note is { Length: > NoteMax }) return DealDecision.Invalid(this, Errors("note", $"不超过 {NoteMax} 字 (at most {NoteMax} characters)"));
+        if (TextRules.Problem(note, multiLine: true) is { } problem) return DealDecision.Invalid(this, Errors("note", problem));
         return Accept(this with { Stage = DealStage.Cancelled, CancelNote = note?.Trim() }, AuditEntry.Of("deal.cancelled", actor, now, note?.Trim()), actor, now);
     }
 
@@ -181,6 +186,7 @@ internal sealed record DealState
         if (contract.AmountCny <= 0 || contract.AmountCny > AmountMax) errors["amountCny"] = ["应为正数，以元计 (a positive amount in CNY)"];
         if (string.IsNullOrWhiteSpace(contract.Terms) || contract.Terms.Length > TermsMax) errors["terms"] = [$"必填，不超过 {TermsMax} 字 (required, at most {TermsMax} characters)"];
         if (contract.SignedOn > DateOnly.FromDateTime(now.UtcDateTime.AddHours(8))) errors["signedOn"] = ["签订日期不能晚于今天 (cannot be in the future)"];
+        if (TextRules.Problem(contract.Terms, multiLine: true) is { } problem) errors["terms"] = [problem];
         if (errors.Count > 0) return DealDecision.Invalid(this, errors);
         return Accept(this with { Stage = DealStage.Contracted, Contract = contract with { Terms = contract.Terms.Trim() } },
             AuditEntry.Of("deal.contracted", actor, now, $"{Cny(contract.AmountCny)} CNY"), actor, now);
@@ -249,6 +255,7 @@ internal sealed record DealState
         if (!Enum.IsDefined(opinion)) return DealDecision.Invalid(this, Errors("opinion", "未知意见 (unknown opinion)"));
         if (opinion is LegalOpinion.ChangesRequested && string.IsNullOrWhiteSpace(notes)) return DealDecision.Invalid(this, Errors("notes", "建议修改时须说明 (say what to change)"));
         if (notes is { Length: > TermsMax }) return DealDecision.Invalid(this, Errors("notes", $"不超过 {TermsMax} 字 (at most {TermsMax} characters)"));
+        if (TextRules.Problem(notes, multiLine: true) is { } problem) return DealDecision.Invalid(this, Errors("notes", problem));
         return Accept(this with { LegalReview = review with { Opinion = opinion, Notes = notes?.Trim(), GivenAt = now } },
             AuditEntry.Of("deal.legal-opinion", actor, now, opinion.ToString()), actor, now);
     }

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using BashuCloud.Audit;
 using BashuCloud.Regions;
+using BashuCloud.Text;
 using BashuCloud.Users;
 using ListingDecision = BashuCloud.Decision<BashuCloud.Listings.ListingState, BashuCloud.Listings.ListingView>;
 
@@ -118,6 +119,7 @@ internal sealed record ListingState
         {
             return ListingDecision.Invalid(this, Errors("reason", $"退回须说明理由，不超过 {ReasonMax} 字 (a reason of at most {ReasonMax} characters is required)"));
         }
+        if (TextRules.Problem(reason, multiLine: true) is { } problem) return ListingDecision.Invalid(this, Errors("reason", problem));
         var note = reason.Trim();
         return Accept(this with { Status = ListingStatus.Draft, ReviewNote = note }, AuditEntry.Of("listing.rejected", actor, now, note));
     }
@@ -133,6 +135,7 @@ internal sealed record ListingState
         {
             return ListingDecision.Invalid(this, Errors("reason", $"不超过 {ReasonMax} 字 (at most {ReasonMax} characters)"));
         }
+        if (TextRules.Problem(reason, multiLine: true) is { } problem) return ListingDecision.Invalid(this, Errors("reason", problem));
         var note = reason?.Trim();
         return Accept(this with { Status = ListingStatus.Withdrawn, ReviewNote = note }, AuditEntry.Of("listing.withdrawn", actor, now, note));
     }

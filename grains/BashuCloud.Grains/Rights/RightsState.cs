@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using BashuCloud.Audit;
 using BashuCloud.Listings;
+using BashuCloud.Text;
 using BashuCloud.Users;
 using RightsDecision = BashuCloud.Decision<BashuCloud.Rights.RightsState, BashuCloud.Rights.RightsView>;
 using ValuationDecision = BashuCloud.Decision<BashuCloud.Rights.RightsState, BashuCloud.Rights.Valuation>;
@@ -93,6 +94,7 @@ internal sealed record RightsState
         {
             return RightsDecision.Invalid(this, Errors("reason", $"必填，不超过 {ReasonMax} 字 (required, at most {ReasonMax} characters)"));
         }
+        if (TextRules.Problem(reason, multiLine: true) is { } problem) return RightsDecision.Invalid(this, Errors("reason", problem));
         return Accept(this with { Status = RightsStatus.Rejected, DecidedBy = actor.PrincipalId, DecidedAt = now, RejectReason = reason.Trim() },
             AuditEntry.Of("rights.rejected", actor, now, reason.Trim()));
     }
@@ -109,6 +111,7 @@ internal sealed record RightsState
         if (report.ValuedOn > DateOnly.FromDateTime(now.UtcDateTime.AddHours(8))) errors["valuedOn"] = ["评估日期不能晚于今天 (cannot be in the future)"];
         if (report.ValidUntil <= report.ValuedOn) errors["validUntil"] = ["应晚于评估日期 (must be after valuedOn)"];
         if (report.Note is { Length: > NoteMax }) errors["note"] = [$"不超过 {NoteMax} 字 (at most {NoteMax} characters)"];
+        if (TextRules.Problem(report.Note, multiLine: true) is { } problem) errors["note"] = [problem];
         if (errors.Count > 0) return ValuationDecision.Invalid(this, errors);
         var valuation = new Valuation(Valuations.Count + 1, actor.PrincipalId, report with { Note = report.Note?.Trim() }, now);
         var next = Stamp(this with { ListingId = listing!.Id, Valuations = [.. Valuations, valuation] }, AuditEntry.Of("rights.valued", actor, now,
@@ -139,6 +142,9 @@ internal sealed record RightsState
         {
             errors["evidence.documents"] = [$"至多 {DocumentsMax} 份，每份引用不能为空、不超过 {DocumentMax} 字 (at most {DocumentsMax}, each non-empty and at most {DocumentMax} characters)"];
         }
+        var texts = TextRules.Check([.. TextRules.Items("owners", claim.Owners.Select(o => o.Name)).Select(o => (o.Path + ".name", o.Value)),
+            ("evidence.patentNumber", evidence.PatentNumber), .. TextRules.Items("evidence.documents", documents)]);
+        foreach (var (path, message) in texts) errors[path] = [message];
         return errors;
     }
 
@@ -147,6 +153,7 @@ internal sealed record RightsState
         : owners.Any(o => Blank(o.Name) || o.Name.Trim().Length > NameMax) ? $"权利人名称必填，不超过 {NameMax} 字 (every owner needs a name, at most {NameMax} characters)"
         : owners.Select(o => o.Name.Trim()).Distinct(StringComparer.Ordinal).Count() != owners.Count ? "权利人名称不能重复 (owner names must be unique)"
         : owners.Any(o => o.Share <= 0) ? "每位权利人的份额须大于 0 (every share must be above 0)"
+        : owners.Any(o => o.Share > 100m) ? "每位权利人的份额不能超过 100 (no share is above 100)"
         : owners.Sum(o => o.Share) != 100m ? $"份额合计须为 100，现为 {Cny(owners.Sum(o => o.Share))} (shares must sum to exactly 100)"
         : null;
 

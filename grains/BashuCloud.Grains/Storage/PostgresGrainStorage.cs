@@ -76,6 +76,10 @@ internal sealed class PostgresGrainStorage(NpgsqlDataSource database, string ser
         {
             throw Unavailable("write", stateName, grainId, exception);
         }
+        catch (PostgresException exception)
+        {
+            throw new StorageRefusedException(exception.SqlState, $"PostgreSQL refused the write of {stateName} for {grainId}: {exception.SqlState} {exception.MessageText}");
+        }
         return written
             ?? throw new InconsistentStateException(
                 $"The stored version of {stateName} for {grainId} is not {grainState.ETag ?? "absent"}: another activation wrote it.",

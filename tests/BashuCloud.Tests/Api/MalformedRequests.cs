@@ -4,10 +4,15 @@ using CsCheck;
 
 namespace BashuCloud.Tests.Api;
 
-/// <summary>One request the API must refuse: what it targets, which fault makes it invalid, and the bytes sent.</summary>
+/// <summary>
+/// One request the API must refuse: what it targets, which fault makes it invalid, and the bytes sent.
+/// <paramref name="KestrelMayRefuse"/>: a header Kestrel itself refuses, with its bare 400, before the application sees it
+/// (docs/security.md, known gaps). <paramref name="MayAnswer"/>: a read whose query may be legitimate text (a 4-byte
+/// character, combining marks) and so may be answered; it must still be no 5xx and change nothing.
+/// </summary>
 public sealed record MalformedRequest(
     string Operation, string Fault, HttpMethod Method, string Path, string? Key, string? IfMatch, byte[]? Body,
-    string? ContentType = "application/json", string? IdempotencyKey = null)
+    string? ContentType = "application/json", string? IdempotencyKey = null, bool KestrelMayRefuse = false, bool MayAnswer = false)
 {
     public HttpRequestMessage ToHttp()
     {
@@ -57,6 +62,45 @@ public sealed record OperationTarget(
 /// <summary>CsCheck generators of requests the API must refuse, for a catalogue of operations.</summary>
 public static class MalformedRequests
 {
+    private const string Placeholder = "@@HAZARD@@";
+
+    /// <summary>
+    /// Unicode hazards as JSON string content, each refused in any text field (issue #18): C0 controls escaped and raw
+    /// (raw ones, NUL as a raw byte among them, are not JSON at all), DEL and C1 controls, the bidirectional overrides
+    /// and isolates, noncharacters, lone surrogates as escapes. Tab and newline are added for one-line fields only.
+    /// </summary>
+    public static readonly Gen<string> TextHazard = Gen.OneOf<string>(
+        Gen.Int[0, 0x1F].Where(c => c is not ('\t' or '\n')).Select(c => $"\\u{c:x4}"),
+        Gen.Int[0, 0x1F].Select(c => ((char)c).ToString()),
+        Gen.Int[0x7F, 0x9F].Select(c => ((char)c).ToString()),
+        Gen.OneOf<string>("\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"),
+        Gen.OneOf<string>("\ufdd0", "\ufdef", "\ufffe", "\uffff", "\U0001FFFF", "\U0010FFFE", "\\ufffe"),
+        Gen.Int[0xD800, 0xDFFF].Select(c => $"\\u{c:x4}"),
+        Gen.OneOf<string>("\\u0000", "\\u0000\\u0000", "\\u0000" + new string('字', 50), "a\\uD800\\uD800b", "\\uDC00\\uD800"));
+
+    private static readonly Gen<string> OneLineHazard = Gen.OneOf<string>(TextHazard, Gen.OneOf<string>("\\t", "\\n", "\\r\\n", "\\r"));
+
+    /// <summary>Numbers at and past decimal's range: past it a body cannot be read (422 naming the field); at it every field's own bound refuses it.</summary>
+    private static readonly Gen<string> HugeNumber = Gen.OneOf<string>(
+        "79228162514264337593543950336", "-79228162514264337593543950336", "1e30", "-1e29", "1e400", "123456789012345678901234567890.5");
+
+    private static readonly Gen<string> DecimalBound = Gen.OneOf<string>("79228162514264337593543950335", "-79228162514264337593543950335");
+
+    /// <summary>
+    /// ASCII controls a header value may carry: HttpClient itself refuses CR, LF and NUL, and a tab is whitespace that
+    /// HTTP trims from a value's ends (RFC 9110 §5.5), so neither is a fault.
+    /// </summary>
+    private static readonly Gen<string> HeaderHazard = Gen.OneOf<string>(
+        Gen.Int[1, 0x1F].Where(c => c is not ('\t' or '\r' or '\n')).Select(c => ((char)c).ToString()), Gen.Const("\u007f"));
+
+    /// <summary>
+    /// Query values with the same hazards percent-encoded, invalid UTF-8, and legitimate text (a 4-byte character, a
+    /// combining run), which a read may answer.
+    /// </summary>
+    private static readonly Gen<string> QueryHazard = Gen.OneOf<string>(
+        "a%00b", "%01", "x%1Fy", "%7F", "%C2%85", "%E2%80%AE", "%E2%81%A6x", "%EF%BF%BF", "%EF%B7%90", "%ED%A0%80", "%ED%BF%BF",
+        "%F0%A0%80%80", "e%CC%81%CC%82%CC%83%CC%84%CC%85", "%F0%9F%98%80%E2%80%8D", "%C0%80", "%FF");
+
     private const string Letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     private const string Junk = "!*~$'\"();:@&=+,<>[]{}|\\^` %#中文😀\u0001\u007f";
 
@@ -179,9 +223,21 @@ public static class MalformedRequests
                 faults.Add((1, Gen.Const(new MalformedRequest(target.Operation, "missing-if-match", method, target.Path, target.Key, null, Serialize(target.Body)))));
             }
         }
+        faults.Add((2, HeaderFaults(target)));
+        if (target.Queries is { Count: > 0 } hazardQueries)
+        {
+            var names = hazardQueries.Keys.ToArray();
+            faults.Add((2, Gen.Int[0, names.Length - 1].SelectMany(i => QueryHazard.Select(value =>
+            {
+                var query = string.Join("&", hazardQueries.Where(q => q.Key == names[i] || q.Value is not null)
+                    .Select(q => $"{q.Key}={(q.Key == names[i] ? value : Uri.EscapeDataString(q.Value!))}"));
+                return new MalformedRequest(target.Operation, $"hazard-query:{names[i]}", method, $"{target.Path}?{query}", target.Key, null, null, MayAnswer: true);
+            }))));
+        }
         if (target.Body is { } body)
         {
             var valid = body.ToJsonString(BashuJson.Options);
+            if (HazardFaults(target, body) is { } hazards) faults.Add((5, hazards));
             faults.Add((4, BrokenBody(valid).Select(bytes => new MalformedRequest(target.Operation, "broken-json", method, target.Path, target.Key, IfMatchOf(target), bytes))));
             faults.Add((1, Gen.OneOf<string>("text/plain", "application/xml", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x").Select(type =>
                 new MalformedRequest(target.Operation, "wrong-content-type", method, target.Path, target.Key, IfMatchOf(target), Encoding.UTF8.GetBytes(valid), type))));
@@ -201,6 +257,107 @@ public static class MalformedRequests
     }
 
     private static string? IfMatchOf(OperationTarget target) => target.ETag;
+
+    /// <summary>
+    /// A hazard in one string of the body (any depth: <c>owners[1].name</c>, <c>keywords[2]</c>), or a number at or past
+    /// decimal's range in one of its numbers. A sync batch's items are answered item by item inside a 200, so there only
+    /// numbers past the range are sent (they make the whole batch unreadable: 422); PoisonInputApiTests covers its items' texts.
+    /// </summary>
+    private static Gen<MalformedRequest>? HazardFaults(OperationTarget target, JsonObject body)
+    {
+        var itemised = target.Operation == "POST /api/v1/sync/batch";
+        var leaves = Leaves(body, "").ToArray();
+        var strings = leaves.Where(l => l.Kind == JsonValueKind.String && !(itemised && l.Path.StartsWith("items", StringComparison.Ordinal))).Select(l => l.Path).ToArray();
+        var numbers = leaves.Where(l => l.Kind == JsonValueKind.Number).Select(l => l.Path).ToArray();
+        var cases = new List<Gen<MalformedRequest>>();
+        if (strings.Length > 0)
+        {
+            cases.Add(Gen.Int[0, strings.Length - 1].SelectMany(i => Gen.Int[0, 2].SelectMany(at =>
+                (BashuCloud.Text.TextRules.IsMultiLine(strings[i]) ? TextHazard : OneLineHazard).Select(hazard => WithHazard(target, body, "hazard:" + strings[i], strings[i], at, hazard)))));
+        }
+        if (numbers.Length > 0)
+        {
+            var values = itemised ? HugeNumber : Gen.OneOf<string>(HugeNumber, DecimalBound);
+            cases.Add(Gen.Int[0, numbers.Length - 1].SelectMany(i => values.Select(number => WithHazard(target, body, "huge-number:" + numbers[i], numbers[i], -1, number))));
+        }
+        return cases.Count == 0 ? null : Gen.OneOf<MalformedRequest>([.. cases]);
+    }
+
+    /// <summary>The body with the hazard's JSON text put into the string at <paramref name="path"/> (start, middle or end), or in place of the number.</summary>
+    private static MalformedRequest WithHazard(OperationTarget target, JsonObject body, string fault, string path, int at, string hazard)
+    {
+        var copy = (JsonObject)body.DeepClone();
+        var current = At(copy, path)!.ToString();
+        Place(copy, path, at switch { 0 => Placeholder + current, 1 => current[..(current.Length / 2)] + Placeholder + current[(current.Length / 2)..], 2 => current + Placeholder, _ => Placeholder });
+        var json = copy.ToJsonString(BashuJson.Options);
+        json = at < 0 ? json.Replace($"\"{Placeholder}\"", hazard, StringComparison.Ordinal) : json.Replace(Placeholder, hazard, StringComparison.Ordinal);
+        return new MalformedRequest(target.Operation, fault, target.Method, target.Path, target.Key, IfMatchOf(target), Encoding.UTF8.GetBytes(json));
+    }
+
+    /// <summary>Every header the API reads, spoiled with a control character (Kestrel may refuse it before the application does).</summary>
+    private static Gen<MalformedRequest> HeaderFaults(OperationTarget target)
+    {
+        var headers = new List<string> { "X-Api-Key" };
+        if (target.ETag is not null) headers.Add("If-Match");
+        if (target.Body is not null) headers.Add("Content-Type");
+        if (target.Operation == "POST /api/v1/sync/batch") headers.Add("Idempotency-Key");
+        var body = Serialize(target.Body);
+        return Gen.Int[0, headers.Count - 1].SelectMany(i => Gen.Int[0, 2].SelectMany(at => HeaderHazard.Select(hazard =>
+        {
+            string Spoil(string value) => at switch { 0 => hazard + value, 1 => value[..(value.Length / 2)] + hazard + value[(value.Length / 2)..], _ => value + hazard };
+            var name = headers[i];
+            return new MalformedRequest(target.Operation, "header-hazard:" + name, target.Method, target.Path,
+                name == "X-Api-Key" ? Spoil(target.Key) : target.Key,
+                name == "If-Match" ? Spoil(target.ETag!) : IfMatchOf(target), body,
+                // Inside the media type: routing's content-type check reads "application/json" followed by a control as JSON.
+                name == "Content-Type" ? "applica" + hazard + "tion/json" : "application/json",
+                name == "Idempotency-Key" ? Spoil("bad-input-key") : null, KestrelMayRefuse: true);
+        })));
+    }
+
+    /// <summary>The paths and kinds of every string and number in a JSON value.</summary>
+    private static IEnumerable<(string Path, JsonValueKind Kind)> Leaves(JsonNode? node, string path) => node switch
+    {
+        JsonObject o => o.SelectMany(p => Leaves(p.Value, path.Length == 0 ? p.Key : $"{path}.{p.Key}")),
+        JsonArray a => a.SelectMany((item, i) => Leaves(item, $"{path}[{i}]")),
+        JsonValue v => [(path, v.GetValueKind())],
+        _ => [],
+    };
+
+    private static JsonNode? At(JsonNode root, string path) => Walk(root, path, null);
+
+    /// <summary>Sets the value at a path such as <c>owners[1].name</c> or <c>items[0].listing.title</c>.</summary>
+    public static void Place(JsonNode root, string path, string value) => Walk(root, path, value);
+
+    /// <summary>Follows a path; with a value, sets it at the end.</summary>
+    private static JsonNode? Walk(JsonNode root, string path, string? value)
+    {
+        var node = root;
+        var segments = path.Split('.');
+        for (var s = 0; s < segments.Length; s++)
+        {
+            var segment = segments[s];
+            var bracket = segment.IndexOf('[', StringComparison.Ordinal);
+            var indexes = bracket < 0 ? [] : segment[(bracket + 1)..^1].Split("][").Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            var name = bracket < 0 ? segment : segment[..bracket];
+            if (indexes.Length == 0 && s == segments.Length - 1 && value is not null)
+            {
+                node![name] = value;
+                return null;
+            }
+            node = node![name];
+            for (var k = 0; k < indexes.Length; k++)
+            {
+                if (k == indexes.Length - 1 && s == segments.Length - 1 && value is not null)
+                {
+                    node![indexes[k]] = value;
+                    return null;
+                }
+                node = node![indexes[k]];
+            }
+        }
+        return node;
+    }
 
     private static MalformedRequest Mutated(OperationTarget target, string fault, Action<JsonObject> mutate)
     {
