@@ -36,7 +36,7 @@ public sealed class GoodTraffic
         {
             Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
         }
-        var (_, key) = await platform.IssueKeyAsync(partnerId, PlatformFixture.ReadWrite, platform.AdministratorKeys[Region.Chongqing]);
+        var (_, key) = await platform.IssueKeyAsync(partnerId, PlatformFixture.ReadWrite);
         return new GoodTraffic(platform, partnerId, key);
     }
 
