@@ -55,8 +55,7 @@ public sealed class ApiKeyStore(NpgsqlDataSource database, TimeProvider time)
 
     internal static Caller ReadCaller(NpgsqlDataReader reader)
     {
-        Region? region = Regions.Regions.TryParse(reader.IsDBNull(2) ? null : reader.GetString(2), out var r) ? r : null;
-        var actor = new Actor(reader.GetString(0), Enum.Parse<UserRole>(reader.GetString(1)), region);
+        var actor = ReadActor(reader, 0);
         return new Caller(actor, ScopesOf(reader, 3, actor.Role), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5));
     }
 
@@ -97,11 +96,17 @@ public sealed class ApiKeyStore(NpgsqlDataSource database, TimeProvider time)
         var keys = new List<StoredKey>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var role = Enum.Parse<UserRole>(reader.GetString(7));
-            Region? region = Regions.Regions.TryParse(reader.IsDBNull(8) ? null : reader.GetString(8), out var r) ? r : null;
-            keys.Add(new StoredKey(Read(reader, role), new Actor(reader.GetString(6), role, region), reader.IsDBNull(9) ? null : reader.GetString(9)));
+            var actor = ReadActor(reader, 6);
+            keys.Add(new StoredKey(Read(reader, actor.Role), actor, reader.IsDBNull(9) ? null : reader.GetString(9)));
         }
         return keys;
+    }
+
+    /// <summary>Whom a key acts for, from its principal_id, role and region columns starting at <paramref name="first"/>.</summary>
+    private static Actor ReadActor(NpgsqlDataReader reader, int first)
+    {
+        Region? region = Regions.Regions.TryParse(reader.IsDBNull(first + 2) ? null : reader.GetString(first + 2), out var r) ? r : null;
+        return new Actor(reader.GetString(first), Enum.Parse<UserRole>(reader.GetString(first + 1)), region);
     }
 
     private static IReadOnlyList<string> ScopesOf(NpgsqlDataReader reader, int column, UserRole role) =>
