@@ -65,13 +65,22 @@ public sealed partial record BootstrapKey(string Key, string? GeneratedInto)
         return surprising * Math.Log2(Math.Max(2, key.Distinct().Count()));
     }
 
-    /// <summary>In Development only: the key kept in a file of the user's temporary directory, made on the first start.</summary>
+    /// <summary>
+    /// In Development only: the key kept in the user's own data directory (~/.local/share/bashucloud, never a shared
+    /// temporary one where another user could plant a link), made on the first start and kept for the next.
+    /// </summary>
     private static BootstrapKey Generated()
     {
-        var path = Path.Combine(Path.GetTempPath(), "bashu-dev-admin-key");
-        if (File.Exists(path) && File.ReadAllText(path).Trim() is { } kept && Weakness(kept) is null) return new BootstrapKey(kept, path);
+        var data = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
+        if (data.Length == 0) throw new InvalidOperationException($"未设置 {Variable}，且没有用户数据目录可存放生成的密钥 ({Variable} is not set and there is no user data directory (HOME) to keep a generated key in)");
+        var directory = Path.Combine(data, "bashucloud");
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, "dev-admin-key");
+        if (File.Exists(path) && File.ReadAllText(path).Trim() is var kept && Weakness(kept) is null) return new BootstrapKey(kept, path);
         var key = ApiKeyStore.NewKey("bk_admin");
-        File.WriteAllText(path, key + "\n");
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var file = new StreamWriter(path, options)) file.WriteLine(key);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return new BootstrapKey(key, path);
     }
