@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace BashuCloud.Tests.Api;
 
 /// <summary>
@@ -190,8 +192,8 @@ public sealed partial class AdminSessionTests(PlatformFixture platform)
         }
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@";\s*secure(?=;|$)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
-    private static partial System.Text.RegularExpressions.Regex SecureAttribute();
+    [GeneratedRegex(@";\s*secure(?=;|$)", RegexOptions.IgnoreCase)]
+    private static partial Regex SecureAttribute();
 
     internal static Task<HttpResponseMessage> SignInAsync(HttpClient browser, string key) =>
         browser.PostAsync("/admin/login", new FormUrlEncodedContent([new("key", key)]));
