@@ -19,6 +19,7 @@ using BashuCloud.Settings;
 // appsettings.json lives next to the binary, wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 KnownSettings.RejectUnknown(builder.Configuration);
+builder.AddForwardedProxies();
 builder.AddBashuDatabase();
 builder.AddBashuClusterClient();
 builder.AddDeadSiloCalls();
@@ -39,6 +40,7 @@ builder.AddBashuHealth();
 builder.AddBashuTelemetry();
 
 var app = builder.Build();
+app.UseForwardedProxies();
 app.UseBashuErrors();
 app.UseApiKeyAuthentication();
 app.UseRateLimits();
@@ -55,6 +57,7 @@ app.MapRightsEndpoints();
 app.MapUserEndpoints();
 app.MapPlatformEndpoints();
 app.MapPlatformKeyEndpoints();
+app.MapKeyEndpoints();
 app.MapPartnerListingEndpoints();
 app.MapSyncBatchEndpoints();
 app.MapChangeEndpoints();

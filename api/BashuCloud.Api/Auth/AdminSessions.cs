@@ -11,7 +11,7 @@ namespace BashuCloud.Api.Auth;
 /// <summary>
 /// Sign-in for the administrators' dashboard (/admin). A browser cannot send X-Api-Key on a page load, so an
 /// administrator signs in once with their key and the browser then holds a session token in a cookie that only
-/// /admin ever receives (HttpOnly, SameSite=Strict): the API itself keeps accepting keys alone, so no API call can
+/// /admin ever receives (HttpOnly, SameSite=Strict, Secure outside Development): the API itself keeps accepting keys alone, so no API call can
 /// be forged from another site with the cookie. Sessions live in PostgreSQL (017_admin_sessions.sql): every API
 /// process knows them, and revoking the key ends its sessions at once.
 /// </summary>
@@ -56,7 +56,10 @@ public static class AdminSessions
         Path = CookiePath,
         HttpOnly = true,
         SameSite = SameSiteMode.Strict,
-        Secure = response.HttpContext.Request.IsHttps,
+        // Outside Development always: behind a proxy that ends TLS the request here may be plain http, and a cookie
+        // sent without Secure would travel in the clear the first time someone types http://. Browsers keep Secure
+        // cookies of http://localhost and 127.0.0.1 too, so a local run still signs in.
+        Secure = response.HttpContext.Request.IsHttps || !response.HttpContext.RequestServices.GetRequiredService<IHostEnvironment>().IsDevelopment(),
         MaxAge = lifetime,
         IsEssential = true,
     };

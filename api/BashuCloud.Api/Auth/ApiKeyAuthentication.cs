@@ -19,6 +19,9 @@ public static class ApiKeyAuthentication
     public const string Header = "X-Api-Key";
     public const string Administrator = "administrator";
 
+    /// <summary>The id of the key the caller authenticated with (directly, or through a dashboard session opened with it).</summary>
+    public const string KeyIdClaim = "key_id";
+
     public static WebApplicationBuilder AddApiKeyAuthentication(this WebApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -30,6 +33,7 @@ public static class ApiKeyAuthentication
         {
             authorization.AddPolicy(Scopes.Policy(scope), policy => policy.RequireClaim(Scopes.ClaimType, scope));
         }
+        builder.Services.AddSingleton(BootstrapKey.Resolve(builder.Configuration, builder.Environment));
         builder.Services.AddHostedService<BootstrapAdministrator>();
         return builder;
     }
@@ -73,6 +77,7 @@ public static class ApiKeyAuthentication
         if (actor.Region is { } region) claims.Add(new("region", region.Code()));
         claims.AddRange(caller.Scopes.Select(scope => new Claim(Scopes.ClaimType, scope)));
         if (caller.PlatformId is { } platform) claims.Add(new(RateLimits.PlatformClaim, platform));
+        claims.Add(new(KeyIdClaim, caller.KeyId));
         return new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, scheme)), scheme);
     }
 

@@ -7,8 +7,8 @@ using Npgsql;
 
 namespace BashuCloud.Api.Auth;
 
-/// <summary>Who a key acts for, what it may do, and the platform it was issued to (null for a user's own key).</summary>
-public sealed record Caller(Actor Actor, IReadOnlyList<string> Scopes, string? PlatformId);
+/// <summary>Who a key acts for, what it may do, the platform it was issued to (null for a user's own key), and the key's id.</summary>
+public sealed record Caller(Actor Actor, IReadOnlyList<string> Scopes, string? PlatformId, string KeyId);
 
 /// <summary>A platform's key as it is listed: never the key itself.</summary>
 public sealed record PlatformKey(
@@ -17,17 +17,24 @@ public sealed record PlatformKey(
 /// <summary>A key just issued: the key itself is shown this once.</summary>
 public sealed record IssuedKey(PlatformKey Key, string ApiKey);
 
+/// <summary>Any key as the store holds it (never the key itself): its particulars, whom it acts for, and its platform if any.</summary>
+public sealed record StoredKey(PlatformKey Key, Actor Actor, string? PlatformId);
+
 /// <summary>
 /// API keys, stored only as SHA-256 hashes: a key is shown once, when issued. Keys are long random strings,
 /// so a plain hash (no salt, no stretching) is enough and lets a lookup use the primary key.
 /// </summary>
 public sealed class ApiKeyStore(NpgsqlDataSource database, TimeProvider time)
 {
-    public const string BootstrapPrincipal = "admin";
+    public const string BootstrapPrincipal = Principals.Bootstrap;
     private const string PlatformKeyColumns = "key_id, label, scopes, created_at, expires_at, revoked_at";
+    private const string StoredKeyColumns = PlatformKeyColumns + ", principal_id, role, region, platform_id";
 
     public static string NewKey(string prefix) =>
         $"{prefix}_{Convert.ToBase64String(RandomNumberGenerator.GetBytes(30)).Replace('+', 'x').Replace('/', 'y').TrimEnd('=')}";
+
+    /// <summary>A key's public handle: listed, and used to revoke or rotate it.</summary>
+    public static string NewKeyId() => "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
@@ -41,32 +48,69 @@ public sealed class ApiKeyStore(NpgsqlDataSource database, TimeProvider time)
     }
 
     /// <summary>The columns of api_key (as k) that <see cref="ReadCaller"/> reads.</summary>
-    internal const string CallerColumns = "k.principal_id, k.role, k.region, k.scopes, k.platform_id";
+    internal const string CallerColumns = "k.principal_id, k.role, k.region, k.scopes, k.platform_id, k.key_id";
 
     /// <summary>A key of api_key (as k) that still works: not revoked, not expired.</summary>
     internal const string KeyWorks = "k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())";
 
     internal static Caller ReadCaller(NpgsqlDataReader reader)
     {
-        Region? region = Regions.Regions.TryParse(reader.IsDBNull(2) ? null : reader.GetString(2), out var r) ? r : null;
-        var actor = new Actor(reader.GetString(0), Enum.Parse<UserRole>(reader.GetString(1)), region);
-        return new Caller(actor, reader.IsDBNull(3) ? Scopes.ImpliedBy(actor.Role) : reader.GetFieldValue<string[]>(3), reader.IsDBNull(4) ? null : reader.GetString(4));
+        var actor = ReadActor(reader, 0);
+        return new Caller(actor, ScopesOf(reader, 3, actor.Role), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5));
     }
 
-    /// <summary>Records a user's or administrator's own key (every scope its role allows); idempotent for the same key.</summary>
-    public async Task SaveAsync(string key, Actor actor, string label, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a user's or administrator's own key (every scope its role allows) and returns its id; idempotent for
+    /// the same key, whose id (and revocation) stay as they were.
+    /// </summary>
+    public async Task<string> SaveAsync(string key, Actor actor, string label, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand("""
-            INSERT INTO api_key (key_hash, principal_id, role, region, label) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (key_hash) DO NOTHING
+            WITH saved AS (
+                INSERT INTO api_key (key_hash, principal_id, role, region, label, key_id) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (key_hash) DO NOTHING RETURNING key_id)
+            SELECT key_id FROM saved UNION ALL SELECT key_id FROM api_key WHERE key_hash = $1
             """);
         command.Parameters.Add(new() { Value = Hash(key) });
         command.Parameters.Add(new() { Value = actor.PrincipalId });
         command.Parameters.Add(new() { Value = actor.Role.ToString() });
         command.Parameters.Add(new() { Value = (object?)actor.Region?.Code() ?? DBNull.Value });
         command.Parameters.Add(new() { Value = label });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.Add(new() { Value = NewKeyId() });
+        return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
+
+    /// <summary>Any key by its id, or null when there is none.</summary>
+    public async Task<StoredKey?> FindByIdAsync(string keyId, CancellationToken cancellationToken) =>
+        (await StoredAsync("WHERE key_id = $1", keyId, cancellationToken)).SingleOrDefault();
+
+    /// <summary>Every key, or a platform's, oldest first: users', administrators' and the bootstrap key among them.</summary>
+    public Task<IReadOnlyList<StoredKey>> ListAllAsync(string? platformId, CancellationToken cancellationToken) =>
+        StoredAsync("WHERE $1::text IS NULL OR platform_id = $1", platformId, cancellationToken);
+
+    private async Task<IReadOnlyList<StoredKey>> StoredAsync(string where, string? value, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand($"SELECT {StoredKeyColumns} FROM api_key {where} ORDER BY created_at, key_id");
+        command.Parameters.Add(new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var keys = new List<StoredKey>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var actor = ReadActor(reader, 6);
+            keys.Add(new StoredKey(Read(reader, actor.Role), actor, reader.IsDBNull(9) ? null : reader.GetString(9)));
+        }
+        return keys;
+    }
+
+    /// <summary>Whom a key acts for, from its principal_id, role and region columns starting at <paramref name="first"/>.</summary>
+    private static Actor ReadActor(NpgsqlDataReader reader, int first)
+    {
+        Region? region = Regions.Regions.TryParse(reader.IsDBNull(first + 2) ? null : reader.GetString(first + 2), out var r) ? r : null;
+        return new Actor(reader.GetString(first), Enum.Parse<UserRole>(reader.GetString(first + 1)), region);
+    }
+
+    private static IReadOnlyList<string> ScopesOf(NpgsqlDataReader reader, int column, UserRole role) =>
+        reader.IsDBNull(column) ? Scopes.ImpliedBy(role) : reader.GetFieldValue<string[]>(column);
 
     /// <summary>Issues a key to a platform. With the admin scope (provincial platforms only) it acts as an administrator of the platform's region.</summary>
     public async Task<IssuedKey> IssueAsync(PlatformView platform, IReadOnlyList<string> scopes, string label, CancellationToken cancellationToken)
@@ -75,24 +119,20 @@ public sealed class ApiKeyStore(NpgsqlDataSource database, TimeProvider time)
         return await InsertAsync(connection, platform, scopes, label, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<PlatformKey>> ListAsync(string platformId, CancellationToken cancellationToken)
-    {
-        await using var command = database.CreateCommand($"SELECT {PlatformKeyColumns} FROM api_key WHERE platform_id = $1 ORDER BY created_at, key_id");
-        command.Parameters.Add(new() { Value = platformId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var keys = new List<PlatformKey>();
-        while (await reader.ReadAsync(cancellationToken)) keys.Add(Read(reader));
-        return keys;
-    }
+    public async Task<IReadOnlyList<PlatformKey>> ListAsync(string platformId, CancellationToken cancellationToken) =>
+        [.. (await ListAllAsync(platformId, cancellationToken)).Select(k => k.Key)];
 
-    /// <summary>Revokes a platform's key at once; null when the platform has no such key. Revoking twice changes nothing.</summary>
-    public async Task<PlatformKey?> RevokeAsync(string platformId, string keyId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Revokes a key at once, in every API process (each looks its callers' keys up here on every request); null when
+    /// there is no such key (of that platform, when <paramref name="platformId"/> is given). Revoking twice changes nothing.
+    /// </summary>
+    public async Task<PlatformKey?> RevokeAsync(string? platformId, string keyId, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand($"""
-            UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE platform_id = $1 AND key_id = $2
+            UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE ($1::text IS NULL OR platform_id = $1) AND key_id = $2
             RETURNING {PlatformKeyColumns}
             """);
-        command.Parameters.Add(new() { Value = platformId });
+        command.Parameters.Add(new() { Value = (object?)platformId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = keyId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
@@ -130,7 +170,7 @@ public sealed class ApiKeyStore(NpgsqlDataSource database, TimeProvider time)
         NpgsqlConnection connection, PlatformView platform, IReadOnlyList<string> scopes, string label, CancellationToken cancellationToken)
     {
         var key = NewKey("bkp");
-        var keyId = "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var keyId = NewKeyId();
         var role = scopes.Contains(Scopes.Admin) ? UserRole.Administrator : UserRole.Platform;
         await using var command = new NpgsqlCommand($"""
             INSERT INTO api_key (key_hash, principal_id, role, region, label, key_id, platform_id, scopes)
@@ -149,7 +189,7 @@ public sealed class ApiKeyStore(NpgsqlDataSource database, TimeProvider time)
         return new IssuedKey(Read(reader), key);
     }
 
-    private static PlatformKey Read(NpgsqlDataReader reader) => new(
-        reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetFieldValue<DateTimeOffset>(3),
+    private static PlatformKey Read(NpgsqlDataReader reader, UserRole role = UserRole.Platform) => new(
+        reader.GetString(0), reader.GetString(1), ScopesOf(reader, 2, role), reader.GetFieldValue<DateTimeOffset>(3),
         reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5));
 }

@@ -27,4 +27,14 @@ public static class Scopes
     public static string Policy(string scope) => "scope:" + scope;
 
     public static bool Has(this ClaimsPrincipal user, string scope) => user.HasClaim(ClaimType, scope);
+
+    /// <summary>
+    /// The scopes of <paramref name="granted"/> the caller does not hold itself: a key issues keys (a platform's, a new
+    /// user's) only with scopes it has, so a narrow key cannot mint a wider one. Empty when it may.
+    /// </summary>
+    public static IReadOnlyList<string> Missing(this ClaimsPrincipal user, IEnumerable<string> granted) => [.. granted.Distinct().Where(scope => !user.Has(scope))];
+
+    /// <summary>The refusal (403) of a grant beyond the caller's own scopes.</summary>
+    public static string BeyondOwn(IReadOnlyList<string> missing) =>
+        $"密钥只能授予自身拥有的权限，缺少 {string.Join(", ", missing)} (a key grants only scopes it holds itself)";
 }

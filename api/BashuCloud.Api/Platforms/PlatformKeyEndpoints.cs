@@ -15,7 +15,8 @@ public sealed record RotatedKeyResponse(PlatformKey Key, string ApiKey, Platform
 
 /// <summary>
 /// /api/v1/platforms/{id}/keys: the credentials of a platform's system. An administrator of the platform's home
-/// region (or a joint administrator) issues, lists, rotates and revokes them; a key is shown once, when issued.
+/// region (or a joint administrator) issues, lists, rotates and revokes them, granting only scopes its own key holds;
+/// a key is shown once, when issued. Any key, a platform's or not, is also revoked by DELETE /api/v1/keys/{keyId}.
 /// </summary>
 public static class PlatformKeyEndpoints
 {
@@ -43,6 +44,7 @@ public static class PlatformKeyEndpoints
         if (problem is not null) return problem;
         var errors = Validate(platform!, request);
         if (errors.Count > 0) return Problems.Unprocessable(errors);
+        if (user.Missing(request.Scopes!) is { Count: > 0 } missing) return Problems.Status(StatusCodes.Status403Forbidden, Scopes.BeyondOwn(missing));
         var issued = await keys.IssueAsync(platform!, [.. request.Scopes!.Distinct()], request.Label?.Trim() is { Length: > 0 } label ? label : "api", cancellationToken);
         return TypedResults.Created($"/api/v1/platforms/{id}/keys/{issued.Key.KeyId}", issued);
     }
@@ -59,6 +61,11 @@ public static class PlatformKeyEndpoints
         if (overlap < TimeSpan.Zero || overlap > MaxOverlap)
         {
             return Problems.Unprocessable(new Dictionary<string, string[]> { ["overlapSeconds"] = [$"应在 0–{(int)MaxOverlap.TotalSeconds} 之间 (0 to 30 days)"] });
+        }
+        // A successor is a key issued anew: with scopes the caller holds itself, as when issuing one.
+        if ((await keys.ListAsync(id, cancellationToken)).FirstOrDefault(k => k.KeyId == keyId) is { } old && user.Missing(old.Scopes) is { Count: > 0 } missing)
+        {
+            return Problems.Status(StatusCodes.Status403Forbidden, Scopes.BeyondOwn(missing));
         }
         return await keys.RotateAsync(platform!, keyId, overlap, cancellationToken) is { } rotated
             ? TypedResults.Created($"/api/v1/platforms/{id}/keys/{rotated.Successor.Key.KeyId}", new RotatedKeyResponse(rotated.Successor.Key, rotated.Successor.ApiKey, rotated.Replaced))

@@ -8,12 +8,17 @@ public sealed class MetricsSettings : IValidatableObject
 {
     public const string Section = "Bashu:Metrics";
 
-    /// <summary>Loopback and the private ranges: a scraper inside the deployment's own network.</summary>
-    public static readonly IReadOnlyList<string> DefaultNetworks = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
+    /// <summary>
+    /// Loopback only: a scraper on the same machine. Not the private ranges, where the deployment's own proxy or load
+    /// balancer lives: through it every client on the internet would seem to come from inside. A scraper elsewhere in the
+    /// deployment's network is named in <see cref="AllowedNetworks"/>.
+    /// </summary>
+    public static readonly IReadOnlyList<string> DefaultNetworks = ["127.0.0.0/8", "::1/128"];
 
     /// <summary>
     /// Networks (CIDR) whose clients may read /metrics; any other client gets 404, as if there were no such page.
-    /// Unset: <see cref="DefaultNetworks"/>. The connection's address counts, never a forwarded header.
+    /// Unset: <see cref="DefaultNetworks"/>. The client's address counts: the connection's, or the one forwarded by a
+    /// proxy named in Bashu:ForwardedHeaders:KnownProxies (from anyone else X-Forwarded-For is ignored).
     /// </summary>
     public string[]? AllowedNetworks { get; set; }
 

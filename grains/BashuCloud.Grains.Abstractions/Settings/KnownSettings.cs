@@ -50,6 +50,7 @@ public static class KnownSettings
         "Bashu:Dashboard:Profiling",
         "Bashu:Dashboard:LiveLog",
         "Bashu:Metrics:AllowedNetworks",
+        "Bashu:ForwardedHeaders:KnownProxies",
         "Bashu:MetricsPort",
         "Bashu:Tls:CertificatePath",
         "Bashu:Tls:KeyPath",

@@ -37,6 +37,11 @@ internal sealed record UserState
         {
             return UserDecision.Refuse(this, Refusal.Forbidden, "只有本地区管理员可以登记用户 (only an administrator of the region may register users)");
         }
+        // A province's administrator would otherwise make more of its kind, each with a key it could not have issued itself.
+        if (registration.Role is UserRole.Administrator && actor.Region is not null)
+        {
+            return UserDecision.Refuse(this, Refusal.Forbidden, "只有联合管理员可以登记管理员 (only the joint administrator registers administrators)");
+        }
         var next = new UserState
         {
             Id = id,

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using BashuCloud.Listings;
+using BashuCloud.Users;
 
 namespace BashuCloud.Tests.Api;
 
@@ -204,6 +205,22 @@ public sealed class AdminCliTests(PlatformFixture platform) : IDisposable
         var unknownKey = await RunCliAsync("keys", "revoke", "key_0000000000000000");
         Assert.Equal(1, unknownKey.ExitCode);
         Assert.Contains("没有密钥 key_0000000000000000 (no such key)", unknownKey.Stderr);
+    }
+
+    [Fact]
+    public async Task A_users_key_is_listed_and_revoked_by_its_id_like_a_platforms()
+    {
+        var (userId, key) = await platform.RegisterAsync("命令行吊销研究员", UserRole.Researcher, Region.Chongqing);
+        var keyId = await platform.Database.ScalarAsync<string>("SELECT key_id FROM api_key WHERE principal_id = $1", userId);
+        var listed = await RunCliAsync("keys", "list");
+        Assert.Matches($@"{keyId}\s+{userId}\s+有效 active", listed.Stdout);
+        Assert.Matches(@"key_[0-9a-f]{16}\s+admin\s+有效 active", listed.Stdout);
+
+        var revoked = await RunCliAsync("keys", "revoke", keyId);
+        Assert.True(revoked.ExitCode == 0, revoked.Output);
+        Assert.Contains(userId, revoked.Stdout);
+        using var refused = await platform.SendAsync(HttpMethod.Post, "/api/v1/listings", Samples.Draft(Region.Chongqing), key);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 
     /// <summary>Runs the same import again: nothing is created, every row is found, no listing gets a new version.</summary>

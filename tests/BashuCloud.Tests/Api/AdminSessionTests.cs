@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace BashuCloud.Tests.Api;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace BashuCloud.Tests.Api;
 /// redirects followed): who may sign in, where the cookie goes, and that a session ends with its key or a sign-out.
 /// </summary>
 [Collection(PlatformCollection.Name)]
-public sealed class AdminSessionTests(PlatformFixture platform)
+public sealed partial class AdminSessionTests(PlatformFixture platform)
 {
     [Fact]
     public async Task The_dashboard_and_its_figures_need_a_session()
@@ -65,6 +67,8 @@ public sealed class AdminSessionTests(PlatformFixture platform)
             Assert.Contains("path=/admin", cookie, StringComparison.OrdinalIgnoreCase);
             Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
             Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+            // Outside Development, even over plain http: behind a proxy that ends TLS the API sees http.
+            Assert.Matches(@"(?i);\s*secure(;|$)", cookie);
         }
         using (var page = await browser.GetAsync("/admin"))
         {
@@ -165,7 +169,31 @@ public sealed class AdminSessionTests(PlatformFixture platform)
 
     /// <summary>A browser of its own: its own cookies, redirects not followed so each answer can be looked at.</summary>
     internal static HttpClient BrowserOf(PlatformProcesses platform) =>
-        new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = platform.Http.BaseAddress };
+        new(new LoopbackCookies(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false })) { BaseAddress = platform.Http.BaseAddress };
+
+    /// <summary>
+    /// Cookies as a browser keeps them for http://127.0.0.1, which it treats as a secure origin: Secure cookies
+    /// included (.NET's cookie container would never send one over http).
+    /// </summary>
+    private sealed class LoopbackCookies(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        private readonly CookieContainer _jar = new();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var uri = request.RequestUri!;
+            if (_jar.GetCookieHeader(uri) is { Length: > 0 } cookies && !request.Headers.Contains("Cookie")) request.Headers.Add("Cookie", cookies);
+            var response = await base.SendAsync(request, cancellationToken);
+            foreach (var cookie in response.Headers.TryGetValues("Set-Cookie", out var set) ? set : [])
+            {
+                _jar.SetCookies(uri, SecureAttribute().Replace(cookie, ""));
+            }
+            return response;
+        }
+    }
+
+    [GeneratedRegex(@";\s*secure(?=;|$)", RegexOptions.IgnoreCase)]
+    private static partial Regex SecureAttribute();
 
     internal static Task<HttpResponseMessage> SignInAsync(HttpClient browser, string key) =>
         browser.PostAsync("/admin/login", new FormUrlEncodedContent([new("key", key)]));

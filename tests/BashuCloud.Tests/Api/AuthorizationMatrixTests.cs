@@ -51,6 +51,11 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         new("POST /api/v1/platforms/{id}/keys/{keyId}/rotate", async f => new Target($"/api/v1/platforms/kczg/keys/{await f.KeyIdAsync()}/rotate", new { overlapSeconds = 0 }),
             [401, 401, 403, 403, 403, 403, 201, 403, 403, 403]),
         new("DELETE /api/v1/platforms/{id}/keys/{keyId}", async f => new Target($"/api/v1/platforms/kczg/keys/{await f.KeyIdAsync()}"), [401, 401, 403, 403, 403, 403, 204, 403, 403, 403]),
+        // Keys across regions: every platform's keys are minted by the joint administrator only (a platform's key reaches both provinces); administrators are registered by the joint one only; a key is revoked by its holder's region's administrator or the joint one.
+        new("POST /api/v1/platforms/{id}/keys", _ => Body("/api/v1/platforms/chongqing/keys", new { scopes = PlatformFixture.ReadWrite }), [401, 401, 403, 403, 403, 403, 201, 403, 403, 403]),
+        new("POST /api/v1/users", _ => Body("/api/v1/users", new UserRegistration("矩阵管理员", UserRole.Administrator, Region.Sichuan, null, null)), [401, 401, 403, 403, 403, 403, 201, 403, 403, 403]),
+        new("DELETE /api/v1/keys/{keyId}", async f => new Target($"/api/v1/keys/{await f.KeyIdAsync()}"), [401, 401, 403, 403, 204, 403, 204, 403, 403, 403]),
+        new("DELETE /api/v1/keys/{keyId}", async f => new Target($"/api/v1/keys/{await f.UserKeyIdAsync(Region.Chongqing)}"), [401, 401, 403, 403, 403, 204, 204, 403, 403, 403]),
         new("PUT /api/v1/partners/{partnerId}/listings/{externalId}", _ => Body($"/api/v1/partners/kczg/listings/m-{Guid.NewGuid():N}", Samples.Draft(Region.Sichuan) with { PlatformId = null }),
             [401, 401, 403, 403, 201, 403, 201, 201, 403, 403]),
         new("GET /api/v1/partners/{partnerId}/listings/{externalId}", async f => new Target($"/api/v1/partners/kczg/listings/{await f.PartnerDraftAsync()}"),
@@ -300,6 +305,10 @@ public sealed class AuthorizationMatrixTests(PlatformFixture platform)
         }
 
         public async Task<string> KeyIdAsync() => (await platform.IssueKeyAsync("kczg", PlatformFixture.ReadWrite)).KeyId;
+
+        /// <summary>The key id of a new researcher of the region.</summary>
+        public async Task<string> UserKeyIdAsync(Region region) =>
+            await platform.Database.ScalarAsync<string>("SELECT key_id FROM api_key WHERE principal_id = $1", (await platform.RegisterAsync("矩阵密钥用户", UserRole.Researcher, region)).Id);
 
         /// <summary>A draft 科创中国 pushed under an external id; returns the external id.</summary>
         public async Task<string> PartnerDraftAsync()

@@ -227,6 +227,7 @@ internal static class BadInputTargets
             new("POST /api/v1/platforms/{id}/keys/{keyId}/rotate", $"/api/v1/platforms/kczg/keys/{keyId}/rotate", admin, Obj(new { overlapSeconds = 60 }), Ids("/api/v1/platforms/{}/keys/{}/rotate"),
                 BadValues: Bad(("overlapSeconds", [-1, 2_592_001, int.MaxValue]))),
             new("DELETE /api/v1/platforms/{id}/keys/{keyId}", $"/api/v1/platforms/kczg/keys/{keyId}", admin, UnknownIdPath: Ids("/api/v1/platforms/{}/keys/{}")),
+            new("DELETE /api/v1/keys/{keyId}", $"/api/v1/keys/{keyId}", admin, UnknownIdPath: Ids("/api/v1/keys/{}")),
             new("PUT /api/v1/partners/{partnerId}/listings/{externalId}", $"/api/v1/partners/kczg/listings/{externalId}", admin, partnerListing,
                 id => $"/api/v1/partners/{(id.Length % 2 == 0 ? "zz-nobody" : "kczg")}/listings/{(id.Length % 2 == 0 ? externalId : "bad!" + id)}", BadValues: updateBad),
             new("GET /api/v1/partners/{partnerId}/listings/{externalId}", $"/api/v1/partners/kczg/listings/{externalId}", admin, Anonymous: true, UnknownIdPath: Ids("/api/v1/partners/{}/listings/{}")),

@@ -131,7 +131,7 @@ public static class MalformedRequests
         Text(Letters + "0123456789_", 1, 64).Select(s => "bk_" + s),
         Text(Letters + "0123456789_", 1, 64).Select(s => "bkp_" + s),
         Gen.Int[1000, 6000].Select(n => new string('k', n)),
-        Gen.OneOf<string>(" ", "null", "' OR 1=1 --", "bk_admin_tests_0123456789abcdeF", "Bearer x"));
+        Gen.OneOf<string>(" ", "null", "' OR 1=1 --", "bk_admin_tests_MTdLDNLhCExkG6FAunQbydLU", "Bearer x"));
 
     private static readonly Gen<string> BadLimit = Gen.OneOf<string>(
         Gen.OneOf<string>("0", "-1", "abc", "1.5", "1e3", "99999999999999999999", "0x10", "twenty", "%00"),

@@ -28,7 +28,11 @@ public static class ProcessSettings
     private static readonly Lazy<IReadOnlyDictionary<string, HashSet<string>>> ByProcess = new(Find);
 
     /// <summary>Whether <paramref name="name"/> (a configuration key "Bashu:Tls:CaPath" or an environment variable "Bashu__Tls__CaPath") is read by the process.</summary>
-    public static bool IsSettingOf(string process, string name) => ByProcess.Value[process].Contains(name.Replace("__", ":", StringComparison.Ordinal));
+    public static bool IsSettingOf(string process, string name) => ByProcess.Value[process].Contains(WithoutListIndex(name.Replace("__", ":", StringComparison.Ordinal)));
+
+    /// <summary>A list's item ("Bashu:Metrics:AllowedNetworks:0") is its list's setting.</summary>
+    private static string WithoutListIndex(string name) =>
+        name.LastIndexOf(':') is var last and > 0 && name[(last + 1)..].All(char.IsAsciiDigit) ? name[..last] : name;
 
     /// <summary>Every "Bashu:…" setting that an options class of some process binds.</summary>
     public static IReadOnlySet<string> BoundUnderBashu =>

@@ -9,7 +9,7 @@ namespace BashuCloud.Tests.Support;
 /// </summary>
 public class PlatformProcesses : IAsyncLifetime
 {
-    public const string AdminKey = "bk_admin_tests_0123456789abcdef";
+    public const string AdminKey = "bk_admin_tests_MTdLDNLhCExkG6FAunQbydLu";
 
     private readonly List<PlatformProcess> _silos = [];
     private readonly List<PlatformProcess> _apis = [];
@@ -20,6 +20,9 @@ public class PlatformProcesses : IAsyncLifetime
     public TestDatabase Database { get; protected set; } = null!;
 
     public HttpClient Http { get; protected set; } = null!;
+
+    /// <summary>What the first API process wrote so far.</summary>
+    public string ApiOutput => _api?.Output ?? "";
 
     public string LogDirectory { get; } = Path.Combine(Repository.Root, "TestResults", "logs");
 
@@ -62,9 +65,12 @@ public class PlatformProcesses : IAsyncLifetime
     protected virtual Task<TestDatabase> CreateDatabaseAsync() => TestDatabase.CreateAsync();
 
     /// <summary>Another API process of the same cluster (as behind a load balancer); ready when this returns.</summary>
-    public async Task<HttpClient> StartApiAsync()
+    public async Task<HttpClient> StartApiAsync() => (await StartApiAsync(new Dictionary<string, string?>())).Http;
+
+    /// <summary>Another API process with settings of its own over the fixture's (a null value leaves one out); ready when this returns.</summary>
+    public async Task<(HttpClient Http, PlatformProcess Process)> StartApiAsync(IReadOnlyDictionary<string, string?> settings)
     {
-        var (process, http) = StartApiProcess($"api-{_apis.Count + 2}");
+        var (process, http) = StartApiProcess($"api-{_apis.Count + 2}", settings);
         _apis.Add(process);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
@@ -73,7 +79,7 @@ public class PlatformProcesses : IAsyncLifetime
             try
             {
                 using var response = await http.GetAsync("/health/ready");
-                if (response.StatusCode == HttpStatusCode.OK) return http;
+                if (response.StatusCode == HttpStatusCode.OK) return (http, process);
             }
             catch (HttpRequestException)
             {
@@ -83,11 +89,16 @@ public class PlatformProcesses : IAsyncLifetime
         throw new TimeoutException($"The API process did not become ready: {process.Tail()}");
     }
 
-    private (PlatformProcess Process, HttpClient Http) StartApiProcess(string name)
+    private (PlatformProcess Process, HttpClient Http) StartApiProcess(string name, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var port = FreePort();
-        var process = PlatformProcess.Start(
-            ["dotnet", Repository.ApiDll, "--urls", $"http://127.0.0.1:{port}"], name, LogFile(name), Environment(new(ApiSettings) { ["BASHU_ADMIN_KEY"] = AdminKey }));
+        var environment = new Dictionary<string, string>(ApiSettings) { ["BASHU_ADMIN_KEY"] = AdminKey };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            if (value is null) environment.Remove(key);
+            else environment[key] = value;
+        }
+        var process = PlatformProcess.Start(["dotnet", Repository.ApiDll, "--urls", $"http://127.0.0.1:{port}"], name, LogFile(name), Environment(environment));
         return (process, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) });
     }
 

@@ -20,7 +20,7 @@ namespace BashuCloud.Tests.Telemetry;
 /// </summary>
 public sealed class RequestTraceTests : IAsyncLifetime, IAsyncDisposable
 {
-    private const string AdminKey = "bk_admin_trace_tests_0123456789";
+    private const string AdminKey = "bk_admin_trace_tests_juQddZjoRWCHKCoYmHgJl1mX";
     private readonly SpanLog _spans = new();
     private readonly LogCapture _logs = new();
     private readonly string _clusterId = $"trace-{Guid.NewGuid():N}"[..16];

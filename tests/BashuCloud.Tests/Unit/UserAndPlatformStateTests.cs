@@ -1,3 +1,4 @@
+using BashuCloud.Listings;
 using BashuCloud.Platforms;
 using BashuCloud.Users;
 
@@ -50,5 +51,37 @@ public class UserAndPlatformStateTests
         Assert.Contains("homeRegion", new PlatformState().Register("kczg", kczg, Samples.JointAdministrator, Samples.Now).Outcome.Errors!.Keys);
         var registered = new PlatformState().Register("kczg", kczg with { HomeRegion = Region.Sichuan }, Samples.JointAdministrator, Samples.Now);
         Assert.Equal(Region.Sichuan, registered.Outcome.Value!.HomeRegion);
+    }
+
+    [Fact]
+    public void Only_the_joint_administrator_registers_administrators()
+    {
+        var administrator = new UserRegistration("重庆管理员", UserRole.Administrator, Region.Chongqing, null, null);
+        var byProvince = new UserState().Register(ChongqingUser, administrator, Samples.Administrator(Region.Chongqing), Samples.Now);
+        Assert.Equal(Refusal.Forbidden, byProvince.Outcome.Refusal);
+        Assert.False(byProvince.Next.Exists);
+        Assert.True(new UserState().Register(ChongqingUser, administrator, Samples.JointAdministrator, Samples.Now).Outcome.Succeeded);
+    }
+
+    [Theory]
+    [InlineData("admin", PlatformKind.Partner, Region.Sichuan)]
+    [InlineData("system", PlatformKind.Partner, Region.Sichuan)]
+    [InlineData("seed-loader", PlatformKind.Partner, Region.Chongqing)]
+    [InlineData("chongqing", PlatformKind.Partner, Region.Chongqing)]
+    [InlineData("sichuan", PlatformKind.Partner, Region.Chongqing)]
+    public void No_platform_takes_the_id_of_another_principal(string id, PlatformKind kind, Region region)
+    {
+        var decision = new PlatformState().Register(id, new PlatformRegistration("冒名平台", null, kind, region, null), Samples.JointAdministrator, Samples.Now);
+        Assert.Contains("id", decision.Outcome.Errors!.Keys);
+    }
+
+    [Fact]
+    public void No_user_id_is_ever_a_platform_id()
+    {
+        foreach (var region in Regions.Regions.All)
+        {
+            for (var i = 0; i < 100; i++) Assert.False(ListingRules.IsPlatformId(BashuId.New(region)));
+        }
+        Assert.False(ListingRules.IsPlatformId(ChongqingUser));
     }
 }

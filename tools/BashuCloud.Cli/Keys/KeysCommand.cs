@@ -7,8 +7,8 @@ using Npgsql;
 namespace BashuCloud.Cli.Keys;
 
 /// <summary>
-/// `bashu keys`: platforms' API keys, through the API's own key store and rules (SHA-256 hashes only, a key shown
-/// once). It needs only the database, not a running cluster or a key of its own: an operator with the database
+/// `bashu keys`: API keys, through the API's own key store and rules (SHA-256 hashes only, a key shown once):
+/// platforms' keys issued, any key listed or revoked. It needs only the database, not a running cluster or a key of its own: an operator with the database
 /// can issue the first partner key before anything else runs, as `migrate` can. Platforms come from the directory
 /// (the read model), so one registered a moment ago may need a second to appear.
 /// </summary>
@@ -20,13 +20,13 @@ public static class KeysCommand
         ./bashu keys issue --platform <id> --scopes <权限 scope>[,<scope>…] [--name <标签 label>]
         ./bashu keys list [--platform <id>]
         ./bashu keys revoke <密钥编号 key-id>
-          签发、列出、吊销平台的 API 密钥，规则与 /api/v1/platforms/{"{id}"}/keys 相同 (issue, list and revoke platforms' API keys, as the API's key endpoints do)
+          签发平台的 API 密钥，列出、吊销任一密钥，规则与 API 相同 (issue platforms' API keys, list and revoke any key, as the API's key endpoints do)
           issue    签发一个密钥；密钥只显示这一次，只保存其哈希 (issues a key: shown this once, only its hash is kept)
             --platform  平台标识，如 kczg (the platform, such as kczg)
             --scopes    权限，逗号分隔 (scopes, comma-separated): {string.Join(", ", Scopes.All)}；admin 只签发给省级平台 (admin: provincial platforms only)
             --name      标签，说明密钥用在哪里，默认 {DefaultLabel} (a label saying where the key is used)
-          list     列出密钥（从不显示密钥本身）；省略 --platform 时列出所有平台的 (lists keys, never the keys themselves; every platform's without --platform)
-          revoke   立即吊销；再次吊销不变 (revokes at once; revoking again changes nothing)
+          list     列出密钥（从不显示密钥本身）；省略 --platform 时列出所有密钥：用户、管理员、平台和初始管理员的 (lists keys, never the keys themselves; without --platform every key: users', administrators', platforms' and the bootstrap one)
+          revoke   立即吊销任一密钥，所有 API 进程即刻生效；再次吊销不变 (revokes any key at once, in every API process; revoking again changes nothing)
           {Commands.DatabaseSetting}
           {Commands.ExitCodes}
         """;
@@ -50,7 +50,7 @@ public static class KeysCommand
         {
             "issue" => await IssueAsync(line.AtMost(0), keys, directory),
             "list" => await ListAsync(line.AtMost(0).Get("--platform"), keys, directory),
-            _ => await RevokeAsync(line.AtMost(1), keys, directory),
+            _ => await RevokeAsync(line.AtMost(1), keys),
         };
     }
 
@@ -73,34 +73,28 @@ public static class KeysCommand
 
     private static async Task<int> ListAsync(string? platformId, ApiKeyStore keys, DirectoryQueries directory)
     {
-        var platforms = (await directory.PlatformsAsync(CancellationToken.None)).Select(p => p.Id).Where(id => platformId is null || id == platformId).ToList();
-        if (platformId is not null && platforms.Count == 0) return NoSuchPlatform(platformId);
-        Console.WriteLine($"{"密钥编号 key id",-24}{"平台 platform",-16}{"状态 state",-12}{"权限 scopes",-40}{"签发 created (UTC)",-22}{"标签 label"}");
-        var count = 0;
-        foreach (var platform in platforms)
+        if (platformId is not null && await FindPlatformAsync(platformId, directory) is null) return NoSuchPlatform(platformId);
+        var listed = await keys.ListAllAsync(platformId, CancellationToken.None);
+        Console.WriteLine($"{"密钥编号 key id",-24}{"主体 principal",-38}{"状态 state",-12}{"权限 scopes",-40}{"角色 role",-16}{"签发 created (UTC)",-22}{"标签 label"}");
+        foreach (var (key, actor, _) in listed)
         {
-            foreach (var key in await keys.ListAsync(platform, CancellationToken.None))
-            {
-                Console.WriteLine($"{key.KeyId,-24}{platform,-16}{State(key),-12}{string.Join(",", key.Scopes),-40}{key.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{key.Label}");
-                count++;
-            }
+            Console.WriteLine($"{key.KeyId,-24}{actor.PrincipalId,-38}{State(key),-12}{string.Join(",", key.Scopes),-40}{actor.Role,-16}{key.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{key.Label}");
         }
-        Console.WriteLine($"共 {count} 个密钥 ({count} keys)");
+        Console.WriteLine($"共 {listed.Count} 个密钥 ({listed.Count} keys)");
         return 0;
     }
 
-    private static async Task<int> RevokeAsync(CommandLine line, ApiKeyStore keys, DirectoryQueries directory)
+    /// <summary>Any key by its id: a platform's, a user's, an administrator's or the bootstrap key, as DELETE /api/v1/keys/{keyId} does.</summary>
+    private static async Task<int> RevokeAsync(CommandLine line, ApiKeyStore keys)
     {
         var keyId = line.Argument(0) ?? throw new UsageException("缺少密钥编号，如 key_0123abcd… (missing the key id)");
-        foreach (var platform in await directory.PlatformsAsync(CancellationToken.None))
+        if (await keys.FindByIdAsync(keyId, CancellationToken.None) is not { } stored || await keys.RevokeAsync(null, keyId, CancellationToken.None) is not { } revoked)
         {
-            if (!(await keys.ListAsync(platform.Id, CancellationToken.None)).Any(k => k.KeyId == keyId)) continue;
-            var revoked = (await keys.RevokeAsync(platform.Id, keyId, CancellationToken.None))!;
-            Console.WriteLine($"已吊销密钥 (key revoked): {revoked.KeyId}  平台 (platform) {platform.Id}  吊销于 (revoked at) {revoked.RevokedAt!.Value.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC");
-            return 0;
+            Console.Error.WriteLine($"错误 (error): 没有密钥 {keyId} (no such key)");
+            return 1;
         }
-        Console.Error.WriteLine($"错误 (error): 没有密钥 {keyId} (no such key)");
-        return 1;
+        Console.WriteLine($"已吊销密钥 (key revoked): {revoked.KeyId}  主体 (principal) {stored.Actor.PrincipalId}  吊销于 (revoked at) {revoked.RevokedAt!.Value.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC");
+        return 0;
     }
 
     private static string State(PlatformKey key) =>
