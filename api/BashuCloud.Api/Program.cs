@@ -40,8 +40,8 @@ builder.AddBashuTelemetry();
 
 var app = builder.Build();
 app.UseBashuErrors();
-app.UseApiKeyAuthentication();
 app.UseRateLimits();
+app.UseApiKeyAuthentication();
 app.UseAuthorization();
 app.UseUtf8Bodies();
 app.MapBashuOpenApi();
