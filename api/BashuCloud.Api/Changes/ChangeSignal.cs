@@ -45,8 +45,9 @@ public sealed partial class ChangeSignal(IConfiguration configuration, IOptions<
             {
                 return;
             }
-            catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException or IOException)
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
+                // Whatever broke the connection, the waiters must go on being woken: a background service that throws stops the process.
                 LogListenerDown(logger, exception.Message);
             }
             for (var i = 0; i < TicksBeforeReconnect && !stoppingToken.IsCancellationRequested; i++)
