@@ -32,7 +32,7 @@ public static class RateLimits
     }
 
     /// <summary>A token bucket holding a minute's budget, refilled every second (or one token at a time below 60 a minute).</summary>
-    public static TokenBucketRateLimiterOptions PerMinute(int requests) => new()
+    private static TokenBucketRateLimiterOptions PerMinute(int requests) => new()
     {
         TokenLimit = requests,
         QueueLimit = 0,
