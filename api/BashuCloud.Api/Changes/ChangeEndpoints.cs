@@ -10,11 +10,15 @@ public static class ChangeEndpoints
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
     public const int MaxWaitSeconds = 30;
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Woken polls reading the feed at once: a wake-up of many waiters must not open a connection for each.</summary>
+    private static readonly SemaphoreSlim WokenReads = new(8);
 
     public static WebApplicationBuilder AddChangeFeed(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ChangeFeed>();
+        builder.Services.AddSingleton<ChangeSignal>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ChangeSignal>());
         return builder;
     }
 
@@ -27,7 +31,8 @@ public static class ChangeEndpoints
         return group;
     }
 
-    private static async Task<IResult> Read(string? cursor, int? limit, int? wait, ClaimsPrincipal user, ChangeFeed feed, CancellationToken cancellationToken)
+    private static async Task<IResult> Read(
+        string? cursor, int? limit, int? wait, ClaimsPrincipal user, ChangeFeed feed, ChangeSignal signal, CancellationToken cancellationToken)
     {
         var after = ChangePosition.Start;
         if (cursor is not null && !ChangePosition.TryParse(cursor, out after)) return Problems.Invalid("cursor", "无效的变更游标 (not a cursor this API issued)");
@@ -36,11 +41,38 @@ public static class ChangeEndpoints
 
         var reader = user.ToReader();
         var deadline = DateTimeOffset.UtcNow.AddSeconds(wait ?? 0);
-        while (true)
+        // Taken before each read, so a change committed during the read still wakes the wait after it.
+        var next = signal.Next;
+        var page = await feed.ReadAsync(after, limit ?? DefaultLimit, reader, cancellationToken);
+        // Waiting holds no connection and runs no query: the next read is after a change was notified.
+        while (page.Items.Count == 0 && await WakesBeforeAsync(next, deadline, cancellationToken))
         {
-            var page = await feed.ReadAsync(after, limit ?? DefaultLimit, reader, cancellationToken);
-            if (page.Items.Count > 0 || DateTimeOffset.UtcNow >= deadline) return TypedResults.Ok(page);
-            await Task.Delay(PollInterval, cancellationToken);
+            next = signal.Next;
+            await WokenReads.WaitAsync(cancellationToken);
+            try
+            {
+                page = await feed.ReadAsync(after, limit ?? DefaultLimit, reader, cancellationToken);
+            }
+            finally
+            {
+                WokenReads.Release();
+            }
+        }
+        return TypedResults.Ok(page);
+    }
+
+    private static async Task<bool> WakesBeforeAsync(Task wake, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        var remaining = deadline - DateTimeOffset.UtcNow;
+        if (remaining <= TimeSpan.Zero) return false;
+        try
+        {
+            await wake.WaitAsync(remaining, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 }

@@ -1,5 +1,6 @@
 using BashuCloud.Api.Listings;
 using BashuCloud.Api.Platforms;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using BashuCloud.Settings;
 
@@ -15,11 +16,11 @@ public static class Database
         {
             throw new InvalidOperationException("缺少数据库连接串 ConnectionStrings:Bashu (missing the PostgreSQL connection string)");
         }
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(Tuned(connectionString)));
+        builder.Services.AddValidatedSettings<ApiSettings>(ApiSettings.Section);
+        builder.Services.AddSingleton(services => NpgsqlDataSource.Create(Bounded(Tuned(connectionString), services.GetRequiredService<IOptions<ApiSettings>>().Value)));
         builder.Services.AddSingleton<ListingQueries>();
         builder.Services.AddSingleton<ListingDuplicates>();
         builder.Services.AddSingleton<DirectoryQueries>();
-        builder.Services.AddValidatedSettings<ApiSettings>(ApiSettings.Section);
         return builder;
     }
 
@@ -37,4 +38,20 @@ public static class Database
         connection.Options = $"{connection.Options} -c jit=off".Trim();
         return connection.ConnectionString;
     }
+
+    /// <summary>
+    /// Bounded work per connection: a statement that runs longer than Bashu:StatementTimeout (a slow plan, a lock
+    /// someone holds) is cancelled by PostgreSQL and the request answers 503 instead of holding a connection and a
+    /// caller indefinitely; a transaction left idle longer than Bashu:IdleInTransactionTimeout is ended, so a bug that
+    /// forgets one cannot hold back the change feed's horizon, the projection and the webhooks (every reader of the log
+    /// waits for transactions older than its position to end).
+    /// </summary>
+    public static string Bounded(string connectionString, ApiSettings settings)
+    {
+        var connection = new NpgsqlConnectionStringBuilder(connectionString);
+        connection.Options = $"{connection.Options} -c statement_timeout={Milliseconds(settings.StatementTimeout)} -c idle_in_transaction_session_timeout={Milliseconds(settings.IdleInTransactionTimeout)}".Trim();
+        return connection.ConnectionString;
+    }
+
+    private static long Milliseconds(TimeSpan span) => (long)span.TotalMilliseconds;
 }

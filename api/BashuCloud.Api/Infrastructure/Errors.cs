@@ -81,7 +81,9 @@ public static partial class Errors
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
         {
-            var database = exception is StorageUnavailableException or StorageRefusedException or Npgsql.NpgsqlException { IsTransient: true };
+            // A statement PostgreSQL cancelled at Bashu:StatementTimeout: the request's work is bounded, retry later.
+            var timedOut = exception is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.QueryCanceled };
+            var database = timedOut || exception is StorageUnavailableException or StorageRefusedException or Npgsql.NpgsqlException { IsTransient: true };
             if (!database && exception is not (OrleansMessageRejectionException or TimeoutException or ClientNotAvailableException
                 or GatewayTooBusyException or Orleans.Runtime.Messaging.ConnectionFailedException or Orleans.Storage.InconsistentStateException))
             {
@@ -90,7 +92,9 @@ public static partial class Errors
             // One line, no stack: during a failover there are many, and the type and message say what happened.
             LogUnavailable(logger, context.Request.Method, context.Request.Path, exception.GetType().Name, exception.Message);
             context.Response.Headers.RetryAfter = "1";
-            return await WriteAsync(problems, context, exception, StatusCodes.Status503ServiceUnavailable, database
+            return await WriteAsync(problems, context, exception, StatusCodes.Status503ServiceUnavailable, timedOut
+                ? "查询超时，请稍后重试 (the query took longer than this API allows: retry shortly)"
+                : database
                 ? "数据库暂不可用，请稍后重试；写操作的结果未知，请用相同的 If-Match 重试 (the database is unavailable: retry shortly; a write's outcome is unknown, retry it with the same If-Match)"
                 : "集群正在切换，请稍后重试；写操作的结果未知，请用相同的 If-Match 重试 (the cluster is failing over: retry shortly; a write's outcome is unknown, retry it with the same If-Match)");
         }

@@ -7,6 +7,7 @@ using BashuCloud.Listings;
 using BashuCloud.Api.Platforms;
 using BashuCloud.Api.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 
 namespace BashuCloud.Api.Partners;
 
@@ -50,6 +51,7 @@ public static class SyncBatchEndpoints
     public static WebApplicationBuilder AddSyncBatches(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<IdempotencyKeys>();
+        builder.Services.AddSingleton<SyncBatchSlots>();
         return builder;
     }
 
@@ -63,10 +65,33 @@ public static class SyncBatchEndpoints
     }
 
     private static async Task<IResult> Run(
+        HttpContext context, ClaimsPrincipal user, IGrainFactory grains, IdempotencyKeys keys, SyncBatchSlots slots, ApiMetrics metrics, CancellationToken cancellationToken)
+    {
+        // A user's own key cannot apply a batch (every item would be refused): it keeps the 1 MiB of every other endpoint.
+        if (MayBatch(user) && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxBodyBytes;
+        if (!slots.TryEnter())
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return Problems.Status(StatusCodes.Status503ServiceUnavailable, $"同时处理的批量同步已达上限 {slots.Limit}，请稍后重试 (this API process is applying {slots.Limit} batches already; retry shortly)");
+        }
+        try
+        {
+            return await RunAsync(context, user, grains, keys, metrics, cancellationToken);
+        }
+        finally
+        {
+            slots.Exit();
+        }
+    }
+
+    private static bool MayBatch(ClaimsPrincipal user) => user.HasClaim(c => c.Type == RateLimits.PlatformClaim) || user.IsInRole(nameof(BashuCloud.Users.UserRole.Administrator));
+
+    private static async Task<IResult> RunAsync(
         HttpContext context, ClaimsPrincipal user, IGrainFactory grains, IdempotencyKeys keys, ApiMetrics metrics, CancellationToken cancellationToken)
     {
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxBodyBytes;
-        var body = await ReadBodyAsync(context.Request, cancellationToken);
+        var read = await BatchBody.ReadAsync(context.Request, MaxItems, cancellationToken);
+        if (read.TooMany) return TooManyItems($"超过 {MaxItems} 项 (more than {MaxItems})");
+        var body = read.Bytes;
         if (!System.Text.Unicode.Utf8.IsValid(body)) return Utf8Bodies.Invalid();
         // Numbers past decimal's range make the whole batch unreadable; texts are refused item by item (Reject, ListingRules).
         if (BashuCloud.Text.TextRules.CheckJson(body, strings: false) is { Count: > 0 } unreadable) return Problems.Unprocessable(unreadable);
@@ -80,10 +105,7 @@ public static class SyncBatchEndpoints
             return Problems.Invalid("body", $"JSON 无法读取 (unreadable JSON): {exception.Message}");
         }
         if (batch?.Items is not { } items) return Problems.Invalid("items", "必填 (required)");
-        if (items.Count > MaxItems)
-        {
-            return Problems.Status(StatusCodes.Status413PayloadTooLarge, $"每批最多 {MaxItems} 项，收到 {items.Count} 项 (at most {MaxItems} items)");
-        }
+        if (items.Count > MaxItems) return TooManyItems(items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (await grains.FindPlatformAsync(batch.PartnerId) is not { Id: var partnerId }) return PlatformEndpoints.NoSuchPlatform(batch.PartnerId);
 
         var actor = user.RequireActor();
@@ -91,7 +113,7 @@ public static class SyncBatchEndpoints
         if (idempotencyKey.Length == 0) return Json(await ApplyAsync(grains, partnerId, items, actor, metrics, cancellationToken));
         if (!IdempotencyKeys.IsValid(idempotencyKey)) return Problems.Invalid(IdempotencyHeader, $"应为 1–{IdempotencyKeys.MaxLength} 个可见 ASCII 字符 (1 to {IdempotencyKeys.MaxLength} visible ASCII characters)");
 
-        switch (await keys.StartAsync(actor.PrincipalId, idempotencyKey, SHA256.HashData(body), cancellationToken))
+        switch (await keys.StartAsync(actor.PrincipalId, idempotencyKey, SHA256.HashData(read.Bytes), cancellationToken))
         {
             case IdempotentStart.Replay replay:
                 context.Response.Headers["Idempotent-Replayed"] = "true";
@@ -114,12 +136,8 @@ public static class SyncBatchEndpoints
         }
     }
 
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
-        return buffer.ToArray();
-    }
+    private static IResult TooManyItems(string received) =>
+        Problems.Status(StatusCodes.Status413PayloadTooLarge, $"每批最多 {MaxItems} 项，收到 {received} 项 (at most {MaxItems} items)");
 
     /// <summary>Applies every item: the external ids in parallel, each one's items in order.</summary>
     private static async Task<SyncBatchResponse> ApplyAsync(
@@ -216,4 +234,19 @@ public static class SyncBatchEndpoints
         public Task ExecuteAsync(HttpContext httpContext) =>
             Results.Text(content, "application/json; charset=utf-8").ExecuteAsync(httpContext);
     }
+}
+
+/// <summary>The batches this API process applies at once (Bashu:MaxConcurrentSyncBatches): each holds up to 16 MiB and 1,000 grain calls.</summary>
+public sealed class SyncBatchSlots(IOptions<ApiSettings> settings) : IDisposable
+{
+    private readonly SemaphoreSlim _slots = new(settings.Value.MaxConcurrentSyncBatches);
+
+    public int Limit { get; } = settings.Value.MaxConcurrentSyncBatches;
+
+    /// <summary>Takes a slot if one is free; never waits (a waiting batch would hold its connection and body).</summary>
+    public bool TryEnter() => _slots.Wait(0);
+
+    public void Exit() => _slots.Release();
+
+    public void Dispose() => _slots.Dispose();
 }

@@ -38,12 +38,22 @@ internal sealed class ListingGrain(
         return await Commit(Current.Create(this.GetPrimaryKeyString(), creation, actor, Now));
     }
 
-    public Task<ListingView?> GetAsync() => Task.FromResult(Current.Exists ? Current.ToView() : null);
+    public Task<ListingView?> GetAsync() => Task.FromResult(Exists() ? Current.ToView() : null);
 
     public Task<ListingLease> LeaseAsync(IListingReadCache cache, int? cachedVersion) => Task.FromResult(
-        !Current.Exists ? new ListingLease(null, false, TimeSpan.Zero)
+        !Exists() ? new ListingLease(null, false, TimeSpan.Zero)
         : cachedVersion == Current.Version ? new ListingLease(null, true, Leases.Lend(cache))
         : new ListingLease(Current.ToView(), false, Leases.Lend(cache)));
+
+    /// <summary>
+    /// Whether there is a listing; a read of an id that has none (anyone can send well-formed random ids) leaves no
+    /// activation behind in memory: it goes as soon as the read is answered.
+    /// </summary>
+    private bool Exists()
+    {
+        if (!Current.Exists) DeactivateOnIdle();
+        return Current.Exists;
+    }
 
     private ReadLeases Leases => _leases ??= new(clock, leaseOptions.Value.Duration);
 

@@ -74,6 +74,62 @@ public sealed class ChangeFeedApiTests(PlatformFixture platform)
         Assert.Contains(entries, e => e.GetProperty("id").GetString() == id);
     }
 
+    [Fact]
+    public async Task Many_long_polls_wait_without_querying_the_database_or_holding_connections()
+    {
+        const int Polls = 50;
+        var key = await NewFeedKeyAsync();
+        var end = await DrainAsync(key, null);
+        // What this API process runs anyway over the same time (webhook dispatch, housekeeping, gauges).
+        var (quietStart, _) = await CommandsAsync();
+        var quiet = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        var (quietEnd, _) = await CommandsAsync();
+        var background = (quietEnd - quietStart) / quiet.Elapsed.TotalSeconds;
+
+        var (start, _) = await CommandsAsync();
+        var clock = Stopwatch.StartNew();
+        var waits = Enumerable.Range(0, Polls).Select(_ => platform.SendAsync(HttpMethod.Get, $"/api/v1/changes?cursor={end}&wait=4", key: key)).ToList();
+        // Once the polls have come (their first reads are commands), count the connections in use while they wait: a
+        // design that held one per waiting poll would never fall below the number of polls.
+        while ((await CommandsAsync()).Commands < start + Polls && !waits.All(w => w.IsCompleted)) await Task.Delay(100);
+        var connectionsWhileWaiting = await FewestWhileAsync(waits, async () => (await CommandsAsync()).Connections);
+        foreach (var wait in waits) using (var answered = await wait) Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        var (finish, _) = await CommandsAsync();
+
+        // Each poll reads once when it comes (its key and budget cost one or two more); then it waits on the one listener.
+        // Polling the log every 250 ms, 50 polls of 4 s ran about 800 queries.
+        var spent = finish - start - (background * clock.Elapsed.TotalSeconds);
+        Assert.True(spent < Polls * 4, $"{spent:F0} commands for {Polls} long polls (background {background:F1}/s)");
+        // Far fewer than one a poll: the process's own background work, at most 8 woken reads at once.
+        Assert.True(connectionsWhileWaiting <= 8, $"{connectionsWhileWaiting} connections in use at the least while {Polls} polls waited");
+    }
+
+    [Fact]
+    public async Task When_the_listener_connection_drops_a_long_poll_still_wakes_on_a_change_and_the_listener_comes_back()
+    {
+        var key = await NewFeedKeyAsync();
+        var end = await DrainAsync(key, null);
+        Assert.True(await ListenersAsync(terminate: true) >= 1, "every API process listens for changes");
+
+        var clock = Stopwatch.StartNew();
+        var waiting = platform.SendAsync(HttpMethod.Get, $"/api/v1/changes?cursor={end}&wait=20", key: key);
+        var id = await platform.PublishListingAsync(Samples.Draft(Region.Sichuan));
+        using (var answered = await waiting)
+        {
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"answered after {clock.Elapsed}");
+            var entries = (await answered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray();
+            Assert.Contains(entries, e => e.GetProperty("id").GetString() == id);
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await ListenersAsync(terminate: false) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the listener connected again");
+            await Task.Delay(200);
+        }
+    }
+
     [Theory]
     [InlineData("cursor=garbage!", "a cursor that was never issued")]
     [InlineData("cursor=YzE6eDp5", "a well-formed cursor with no position (c1:x:y)")]
@@ -94,6 +150,47 @@ public sealed class ChangeFeedApiTests(PlatformFixture platform)
         var writer = (await platform.IssueKeyAsync("kczg", PlatformFixture.ReadWrite)).Key;
         using var refused = await platform.SendAsync(HttpMethod.Get, "/api/v1/changes", key: writer);
         await AssertProblem(refused, HttpStatusCode.Forbidden);
+    }
+
+    /// <summary>The API processes' listener connections (terminated when asked).</summary>
+    private Task<long> ListenersAsync(bool terminate) => platform.Database.ScalarAsync<long>(
+        $"SELECT count({(terminate ? "pg_terminate_backend(pid)" : "*")}) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1",
+        global::BashuCloud.Api.Changes.ChangeSignal.ApplicationName);
+
+    /// <summary>A platform of its own: these tests' requests do not spend kczg's per-minute budget.</summary>
+    private async Task<string> NewFeedKeyAsync()
+    {
+        var id = $"cf-{Guid.NewGuid():N}"[..12];
+        using (var registered = await platform.SendAsync(HttpMethod.Put, $"/api/v1/platforms/{id}", new { name = "变更流测试平台", kind = "Partner", homeRegion = "sichuan" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        }
+        return (await platform.IssueKeyAsync(id, FeedOnly)).Key;
+    }
+
+    /// <summary>The smallest value <paramref name="sample"/> gives while the tasks run.</summary>
+    private static async Task<long> FewestWhileAsync(IReadOnlyList<Task> tasks, Func<Task<long>> sample)
+    {
+        var fewest = long.MaxValue;
+        while (!tasks.All(t => t.IsCompleted))
+        {
+            fewest = Math.Min(fewest, await sample());
+            await Task.Delay(250);
+        }
+        return fewest;
+    }
+
+    /// <summary>The API process's database commands so far and its connections in use, from its own /metrics (Npgsql's meter).</summary>
+    private async Task<(double Commands, long Connections)> CommandsAsync()
+    {
+        var metrics = await platform.Http.GetStringAsync("/metrics");
+        var lines = metrics.Split('\n');
+        double Sum(string name, string label = "") => lines
+            .Where(l => l.StartsWith(name, StringComparison.Ordinal) && l.Length > name.Length && l[name.Length] is '{' or ' ' && l.Contains(label, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        var commands = Sum("db_client_operation_duration_seconds_count");
+        Assert.True(commands > 0, metrics);
+        return (commands, (long)Sum("db_client_connection_count", "state=\"used\""));
     }
 
     /// <summary>A consumer's view of one listing's entries: de-duplicated by (id, version).</summary>

@@ -7,7 +7,7 @@ namespace BashuCloud.Tests.Api;
 /// The running platform with its platforms registered, one administrator and one researcher per region, and the
 /// seed's yearly academic lists (they are written directly, not through the cluster).
 /// </summary>
-public sealed class PlatformFixture : PlatformProcesses
+public class PlatformFixture : PlatformProcesses
 {
     public Dictionary<Region, string> AdministratorKeys { get; } = [];
 
