@@ -21,7 +21,7 @@ public sealed class BadInputTests(PlatformFixture platform, ITestOutputHelper ou
     private const int DefaultCount = 10_000;
     private const int Batch = 100;
     private const int Parallel = 8;
-    private const int GoodWritesPerBatch = 4;
+    private const int GoodWritesPerBatch = 2;
 
     [Fact]
     public async Task Every_malformed_request_is_refused_as_problem_json_and_changes_nothing()

@@ -76,12 +76,12 @@ public sealed class GoodTraffic
         Assert.True(failures.IsEmpty, $"{failures.Count} of {sent} good writes failed:\n{string.Join("\n", failures.Take(20))}");
         Assert.Equal(sent, acknowledged.Count);
         // Read as the region's administrator: a user's key, outside the partner's request budget.
-        foreach (var (id, title) in acknowledged)
+        await Parallel.ForEachAsync(acknowledged, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (written, cancellation) =>
         {
-            using var read = await platform.SendAsync(HttpMethod.Get, $"/api/v1/listings/{id}", key: platform.AdministratorKeys[Region.Chongqing]);
+            using var read = await platform.SendAsync(HttpMethod.Get, $"/api/v1/listings/{written.Key}", key: platform.AdministratorKeys[Region.Chongqing]);
             Assert.Equal(HttpStatusCode.OK, read.StatusCode);
-            var listing = await read.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.Equal((title, "良好流量：第一行\n\t第二行 e\u0301"), (listing.GetProperty("title").GetString(), listing.GetProperty("summary").GetString()));
-        }
+            var listing = await read.Content.ReadFromJsonAsync<JsonElement>(cancellation);
+            Assert.Equal((written.Value, "良好流量：第一行\n\t第二行 e\u0301"), (listing.GetProperty("title").GetString(), listing.GetProperty("summary").GetString()));
+        });
     }
 }
