@@ -21,11 +21,12 @@ public sealed record Actor(
     public bool IsJointAdministrator => IsAdministrator && Region is null;
 
     /// <summary>
-    /// Who may mint a platform's keys and webhook subscriptions: the platform's own system or the joint administrator.
-    /// Not a region's administrator: a platform's key and its subscriptions see the platform's listings in both
-    /// provinces, drafts included, so minting one would reach past the administrator's own region.
+    /// Who may mint a platform's keys and webhook subscriptions: the platform's own keys (principal ids are namespaced,
+    /// so only they carry the platform's id; what they may grant is their own scopes at most) or the joint
+    /// administrator. Not a region's administrator: a platform's key and its subscriptions see the platform's listings
+    /// in both provinces, drafts included, so minting one would reach past the administrator's own region.
     /// </summary>
-    public bool ManagesPlatform(string platformId) => ActsFor(platformId) || IsJointAdministrator;
+    public bool ManagesPlatform(string platformId) => PrincipalId == platformId || IsJointAdministrator;
 
     /// <summary>A platform's system acting for that platform (its key was issued to it).</summary>
     public bool ActsFor(string? platformId) => Role is UserRole.Platform && platformId is not null && PrincipalId == platformId;

@@ -59,7 +59,7 @@ public sealed class KeyLifecycleApiTests(PlatformFixture platform)
     [Fact]
     public async Task A_key_grants_only_scopes_it_holds_itself()
     {
-        var (nodeId, node) = await platform.IssueKeyAsync("chongqing", NodeScopes, platform.AdministratorKeys[Region.Chongqing]);
+        var (nodeId, node) = await platform.IssueKeyAsync("chongqing", NodeScopes);
         using (var wider = await platform.SendAsync(HttpMethod.Post, "/api/v1/platforms/chongqing/keys", new { scopes = PlatformFixture.ReadWrite }, node))
         {
             await AssertProblem(wider, HttpStatusCode.Forbidden, "listings:write from a key without it");
@@ -71,7 +71,7 @@ public sealed class KeyLifecycleApiTests(PlatformFixture platform)
         var (readerId, _) = await platform.IssueKeyAsync("chongqing", ReadOnly, node);
 
         // The wider key the node could not issue, it cannot rotate into a successor either.
-        var (writerId, _) = await platform.IssueKeyAsync("chongqing", PlatformFixture.ReadWrite, platform.AdministratorKeys[Region.Chongqing]);
+        var (writerId, _) = await platform.IssueKeyAsync("chongqing", PlatformFixture.ReadWrite);
         using (var rotated = await platform.SendAsync(HttpMethod.Post, $"/api/v1/platforms/chongqing/keys/{writerId}/rotate", new { overlapSeconds = 0 }, node))
         {
             await AssertProblem(rotated, HttpStatusCode.Forbidden, "rotating a key wider than the caller's");

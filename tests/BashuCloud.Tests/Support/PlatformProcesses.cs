@@ -42,12 +42,14 @@ public class PlatformProcesses : IAsyncLifetime
     /// Settings every API process of this fixture gets: webhooks may reach the tests' local receivers, and retry
     /// quickly, so a test sees a delivery give up within seconds; housekeeping runs every second. The budgets of
     /// users' keys and anonymous callers are lifted: the suites send thousands of requests from one address and a few
-    /// keys (BoundedWorkApiTests runs its own processes with small ones).
+    /// keys, and the poison suite sends dozens of sync batches at once (BoundedWorkApiTests runs its own processes
+    /// with small budgets and one batch at a time).
     /// </summary>
     protected virtual IReadOnlyDictionary<string, string> ApiSettings => new Dictionary<string, string>
     {
         ["Bashu__AnonymousRequestsPerMinute"] = "10000000",
         ["Bashu__UserRequestsPerMinute"] = "10000000",
+        ["Bashu__MaxConcurrentSyncBatches"] = "64",
         ["Bashu__Webhooks__AllowLocalTargets"] = "true",
         ["Bashu__Webhooks__RetryBaseSeconds"] = "0.2",
         ["Bashu__Webhooks__MaxAttempts"] = "4",
