@@ -31,7 +31,7 @@ public static class Commands
             """, MigrateAsync),
         new("seed", "载入种子数据 (load the seed data through the cluster)", $"""
             ./bashu seed [--data <dir>]
-              通过集群载入种子数据：平台、用户、房源与院士名单；已存在的跳过 (loads the seed data through the cluster; what exists is skipped)
+              通过集群载入种子数据：平台、用户、项目与院士名单；已存在的跳过 (loads the seed data through the cluster; what exists is skipped)
               --data   种子数据目录，默认 seeds/data (the seed data directory)
               {DatabaseSetting}；集群须在运行 (the cluster must be running)
             """, SeedAsync),
@@ -40,8 +40,8 @@ public static class Commands
               新表在旁由 grain 状态填充，追上变更日志后一次切换；API 照常读旧表 (fills new tables from grain state beside the live ones, then swaps once)
               {DatabaseSetting}
             """, RebuildReadModelAsync),
-        new("mirror", "镜像另一个节点的已发布房源 (mirror another deployment's published listings)", MirrorOptions.Usage, MirrorCommand.RunAsync),
-        new("import", "导入房源 JSON 或 CSV 文件 (import a JSON or CSV file of listings)", ImportCommand.Usage, ImportCommand.RunAsync),
+        new("mirror", "镜像另一个节点的已发布项目 (mirror another deployment's published listings)", MirrorOptions.Usage, MirrorCommand.RunAsync),
+        new("import", "导入项目 JSON 或 CSV 文件 (import a JSON or CSV file of listings)", ImportCommand.Usage, ImportCommand.RunAsync),
         new("stats", "导出川渝联合统计 (export the joint statistics of both provinces)", StatsCommand.Usage, StatsCommand.RunAsync),
         new("keys", "签发、列出、吊销平台密钥 (issue, list and revoke platforms' API keys)", KeysCommand.Usage, KeysCommand.RunAsync),
     ];
@@ -141,7 +141,7 @@ public static class Commands
             await SeedLoader.LoadAcademicListsAsync(database, data);
         }
         await host.StopAsync();
-        Console.WriteLine($"种子数据已载入 (seeds loaded): 新建平台 {report.PlatformsCreated}、用户 {report.UsersCreated}、房源 {report.ListingsCreated}，"
+        Console.WriteLine($"种子数据已载入 (seeds loaded): 新建平台 {report.PlatformsCreated}、用户 {report.UsersCreated}、项目 {report.ListingsCreated}，"
             + $"推进状态 {report.ListingsAdvanced}，已存在 {report.Existing} (created platforms/users/listings, advanced, existing)");
         return 0;
     }

@@ -25,7 +25,7 @@ public static class AuditEndpoints
     {
         var group = app.MapGroup("/api/v1/listings").WithTags("Listings").ProducesCommonProblems();
         group.MapGet("/{id}/history", ListingHistory).RequireAuthorization(Scopes.Policy(Scopes.ListingsRead)).Produces<AuditTrailResponse>()
-            .WithSummary("房源审计记录 (a listing's audit trail)")
+            .WithSummary("项目审计记录 (a listing's audit trail)")
             .WithDescription("One entry per version, oldest first: the action, who asked for it (id and role), when, and a detail such as a reason. "
                 + "For the owner, the listing's platform and administrators of its region; 404 when the caller may not see the listing, 403 when they may see but not audit it.");
         app.MapGroup("/api/v1/deals").WithTags("Deals").ProducesCommonProblems().MapGet("/{id}/history", DealHistory)
@@ -42,7 +42,7 @@ public static class AuditEndpoints
         // A listing the caller may not see at all stays hidden: the same 404 as for one that does not exist.
         if (!BashuId.IsValid(id) || await grains.GetGrain<IListingGrain>(id).GetAsync() is not { } listing || !ListingVisibility.CanSee(listing, reader))
         {
-            return Problems.Status(StatusCodes.Status404NotFound, $"房源 {id} 不存在 (no such listing)");
+            return Problems.Status(StatusCodes.Status404NotFound, $"项目 {id} 不存在 (no such listing)");
         }
         if (!ListingVisibility.IsResponsible(listing, reader))
         {

@@ -32,7 +32,7 @@ public static class DealEndpoints
         var write = Scopes.Policy(Scopes.ListingsWrite);
         app.MapPost("/api/v1/listings/{id}/inquiries", Open).WithTags("Deals").RequireAuthorization(write)
             .Produces<DealView>(StatusCodes.Status201Created).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
-            .WithSummary("询价：就房源发起交易 (inquire about a listing: opens a deal in the seller's region)");
+            .WithSummary("询价：就项目发起交易 (inquire about a listing: opens a deal in the seller's region)");
         var group = app.MapGroup("/api/v1/deals").WithTags("Deals").ProducesCommonProblems();
         group.MapGet("/{id}", Get).RequireAuthorization(Scopes.Policy(Scopes.ListingsRead)).Produces<DealView>()
             .WithSummary("查看交易 (a deal, as its parties, broker and administrators see it)");
@@ -61,7 +61,7 @@ public static class DealEndpoints
 
     private static async Task<IResult> Open(string id, InquiryRequest body, ClaimsPrincipal user, IGrainFactory grains, HttpResponse response)
     {
-        if (BashuId.RegionOf(id) is not { } region) return Problems.Status(StatusCodes.Status404NotFound, $"房源 {id} 不存在 (no such listing)");
+        if (BashuId.RegionOf(id) is not { } region) return Problems.Status(StatusCodes.Status404NotFound, $"项目 {id} 不存在 (no such listing)");
         var dealId = BashuId.New(region);
         var outcome = await grains.GetGrain<IDealGrain>(dealId).OpenAsync(id, new Inquiry(body.Message ?? "", body.Contact ?? "", body.BrokerId), user.RequireActor());
         if (!outcome.Succeeded) return Problems.From(outcome);

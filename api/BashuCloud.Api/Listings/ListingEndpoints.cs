@@ -23,14 +23,14 @@ public static class ListingEndpoints
     {
         var group = app.MapGroup("/api/v1/listings").WithTags("Listings").ProducesCommonProblems();
         group.MapGet("/", ListListings).AllowAnonymous().Produces<Page<ListingSummary>>()
-            .WithSummary("列出房源 (list listings)").WithDescription("Newest first, from the read model. Everyone sees public listings; a key with listings:read also sees the non-public listings it is responsible for: its own, its platform's (a platform's key), its region's (a region's administrator), all (the joint administrator). Filters (status, region, kind, platformId, ownerId) only narrow that set.");
-        group.MapGet("/{id}", GetListing).AllowAnonymous().Produces<ListingResponse>().WithSummary("查看房源 (get a listing)");
+            .WithSummary("列出项目 (list listings)").WithDescription("Newest first, from the read model. Everyone sees public listings; a key with listings:read also sees the non-public listings it is responsible for: its own, its platform's (a platform's key), its region's (a region's administrator), all (the joint administrator). Filters (status, region, kind, platformId, ownerId) only narrow that set.");
+        group.MapGet("/{id}", GetListing).AllowAnonymous().Produces<ListingResponse>().WithSummary("查看项目 (get a listing)");
         var write = Scopes.Policy(Scopes.ListingsWrite);
         group.MapPost("/", CreateListing).RequireAuthorization(write).Produces<ListingResponse>(StatusCodes.Status201Created)
-            .WithSummary("创建房源草稿 (create a draft listing)");
+            .WithSummary("创建项目草稿 (create a draft listing)");
         group.MapPut("/{id}", UpdateListing).RequireAuthorization(write).Produces<ListingResponse>()
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status428PreconditionRequired)
-            .WithSummary("修改房源 (update a listing; needs If-Match)");
+            .WithSummary("修改项目 (update a listing; needs If-Match)");
         group.MapPost("/{id}/submit", Submit).RequireAuthorization(write).Produces<ListingResponse>().WithSummary("提交审核 (submit for review)");
         group.MapPost("/{id}/approve", Approve).RequireAuthorization(ApiKeyAuthentication.Administrator).Produces<ListingResponse>()
             .WithSummary("审核通过 (approve; region administrators)");
@@ -148,5 +148,5 @@ public static class ListingEndpoints
         return TypedResults.Ok(outcome.Value.ToResponse());
     }
 
-    private static IResult NotFound(string id) => Problems.Status(StatusCodes.Status404NotFound, $"房源 {id} 不存在 (no such listing)");
+    private static IResult NotFound(string id) => Problems.Status(StatusCodes.Status404NotFound, $"项目 {id} 不存在 (no such listing)");
 }

@@ -19,10 +19,10 @@ public static class PartnerListingEndpoints
         var group = app.MapGroup("/api/v1/partners/{partnerId}/listings").WithTags("Partner sync").ProducesCommonProblems();
         group.MapPut("/{externalId}", Upsert).RequireAuthorization(Scopes.Policy(Scopes.ListingsWrite))
             .Produces<ListingResponse>().Produces<ListingResponse>(StatusCodes.Status201Created)
-            .WithSummary("按外部编号推送房源 (create or update a listing under the platform's own id; idempotent)")
+            .WithSummary("按外部编号推送项目 (create or update a listing under the platform's own id; idempotent)")
             .WithDescription("The platform's key (listings:write) or an administrator of the listing's region. platformId may be left out; it is the partner's.");
         group.MapGet("/{externalId}", Get).AllowAnonymous().Produces<ListingResponse>()
-            .WithSummary("按外部编号查看房源 (get a listing by the platform's own id)");
+            .WithSummary("按外部编号查看项目 (get a listing by the platform's own id)");
         return group;
     }
 
@@ -43,7 +43,7 @@ public static class PartnerListingEndpoints
         if (!ExternalIds.IsValid(externalId)) return InvalidExternalId();
         return await grains.GetGrain<IExternalListingGrain>(ExternalIds.Key(partnerId, externalId)).ListingIdAsync() is { } id
             ? await ListingEndpoints.ReadAsync(id, user, listings, response)
-            : Problems.Status(StatusCodes.Status404NotFound, $"平台 {partnerId} 没有外部编号为 {externalId} 的房源 (no such listing)");
+            : Problems.Status(StatusCodes.Status404NotFound, $"平台 {partnerId} 没有外部编号为 {externalId} 的项目 (no such listing)");
     }
 
     private static async Task<IResult?> UnknownPartnerAsync(string partnerId, IGrainFactory grains) =>

@@ -84,5 +84,5 @@ public static class RightsEndpoints
     private static Task<IResult> Step(string id, HttpRequest request, Func<int?, Task<Outcome<RightsView>>> step) =>
         GrainSteps.RunAsync(id, request, step, rights => rights.Version, NotFound);
 
-    private static IResult NotFound(string id) => Problems.Status(StatusCodes.Status404NotFound, $"房源 {id} 不存在 (no such listing)");
+    private static IResult NotFound(string id) => Problems.Status(StatusCodes.Status404NotFound, $"项目 {id} 不存在 (no such listing)");
 }

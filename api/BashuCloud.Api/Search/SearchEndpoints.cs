@@ -25,7 +25,7 @@ public static class SearchEndpoints
     public static RouteGroupBuilder MapSearchEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/listings").WithTags("Search").ProducesCommonProblems().AllowAnonymous();
-        group.MapGet("/search", Search).Produces<Page<SearchHit>>().WithSummary("检索房源 (search listings)")
+        group.MapGet("/search", Search).Produces<Page<SearchHit>>().WithSummary("检索项目 (search listings)")
             .WithDescription("Public listings whose title, summary or a keyword contains q (1–100 characters, Chinese or English, case-insensitive). "
                 + "sort=relevance (default: title hits, then keyword hits, then summary hits, newest first within each) or newest; "
                 + "filters kind, region, field, status (public statuses only), trlMin; stable cursor paging.");
@@ -113,7 +113,7 @@ public static class SearchEndpoints
     {
         if (!BashuId.IsValid(id) || await listings.GetAsync(id) is not { } listing || !ListingVisibility.CanSee(listing.View, user.ToReader()))
         {
-            return Problems.Status(StatusCodes.Status404NotFound, $"房源 {id} 不存在 (no such listing)");
+            return Problems.Status(StatusCodes.Status404NotFound, $"项目 {id} 不存在 (no such listing)");
         }
         return TypedResults.Ok(await matches.FindAsync(listing.View, cancellationToken));
     }

@@ -80,15 +80,15 @@ internal sealed record DealState
     public DealDecision Open(string id, ListingView? listing, Inquiry inquiry, string? brokerRole, Actor actor, DateTimeOffset now)
     {
         if (Exists) return DealDecision.Refuse(this, Refusal.AlreadyExists, $"交易 {id} 已存在 (deal exists)");
-        if (listing is null || !ListingVisibility.CanSee(listing, actor)) return DealDecision.Refuse(this, Refusal.NotFound, "房源不存在 (listing not found)");
+        if (listing is null || !ListingVisibility.CanSee(listing, actor)) return DealDecision.Refuse(this, Refusal.NotFound, "项目不存在 (listing not found)");
         if (actor.Role is UserRole.Administrator or UserRole.Platform || actor.Region is null)
         {
             return DealDecision.Refuse(this, Refusal.Forbidden, "只有注册用户可以询价 (only a registered user may inquire)");
         }
-        if (actor.PrincipalId == listing.OwnerId) return DealDecision.Refuse(this, Refusal.Forbidden, "不能对自己的房源询价 (not on your own listing)");
+        if (actor.PrincipalId == listing.OwnerId) return DealDecision.Refuse(this, Refusal.Forbidden, "不能对自己的项目询价 (not on your own listing)");
         if (listing.Status is not (ListingStatus.Published or ListingStatus.Negotiating))
         {
-            return DealDecision.Refuse(this, Refusal.WrongStatus, $"房源当前状态 {listing.Status} 不接受询价 (the listing takes no inquiries while {listing.Status})");
+            return DealDecision.Refuse(this, Refusal.WrongStatus, $"项目当前状态 {listing.Status} 不接受询价 (the listing takes no inquiries while {listing.Status})");
         }
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(inquiry.Message) || inquiry.Message.Length > MessageMax) errors["message"] = [$"必填，不超过 {MessageMax} 字 (required, at most {MessageMax} characters)"];
@@ -152,7 +152,7 @@ internal sealed record DealState
         if (Offers[^1].By == PartyOf(actor)) return DealDecision.Refuse(this, Refusal.Forbidden, "不能接受自己的报价 (you cannot accept your own offer)");
         if (ListingKind is ListingKind.Patent && !rightsConfirmed)
         {
-            return DealDecision.Refuse(this, Refusal.WrongStatus, "专利须先确权再交易：该房源的确权尚未确认 (confirm ownership before transfer: the patent's rights are not confirmed yet)");
+            return DealDecision.Refuse(this, Refusal.WrongStatus, "专利须先确权再交易：该项目的确权尚未确认 (confirm ownership before transfer: the patent's rights are not confirmed yet)");
         }
         return Accept(this with { Stage = DealStage.Agreed, AgreedOffer = offerNumber }, AuditEntry.Of("deal.agreed", actor, now, $"#{offerNumber}"), actor, now);
     }
@@ -293,7 +293,7 @@ internal sealed record DealState
     /// <summary>Offers and agreements need a listing that is still on offer: not withdrawn, expired or traded meanwhile.</summary>
     private DealDecision? ListingClosed(ListingStatus? listingStatus) => listingStatus is ListingStatus.Published or ListingStatus.Negotiating
         ? null
-        : DealDecision.Refuse(this, Refusal.WrongStatus, $"房源当前状态 {listingStatus} 不再接受报价 (the listing is {listingStatus}: no more offers)");
+        : DealDecision.Refuse(this, Refusal.WrongStatus, $"项目当前状态 {listingStatus} 不再接受报价 (the listing is {listingStatus}: no more offers)");
 
     private DealDecision WrongStage() =>
         DealDecision.Refuse(this, Refusal.WrongStatus, $"交易当前阶段 {Stage} 不允许此操作 (not allowed at stage {Stage})");

@@ -52,7 +52,7 @@ internal sealed class ExternalListingGrain(
         var listing = await KnownListingIdAsync() is { } id ? GrainFactory.GetGrain<IListingGrain>(id) : null;
         if (listing is null || await listing.GetAsync() is not { } view)
         {
-            return Outcome<ListingView>.Refused(Refusal.NotFound, "该外部编号下没有房源 (nothing was pushed under this external id)");
+            return Outcome<ListingView>.Refused(Refusal.NotFound, "该外部编号下没有项目 (nothing was pushed under this external id)");
         }
         // A withdrawal sent again (a retried sync) is already done; the listing grain still decides who may withdraw.
         return view.Status is ListingStatus.Withdrawn && (actor.ActsFor(view.Content.PlatformId) || actor.IsAdministratorOf(view.Content.Region!.Value))

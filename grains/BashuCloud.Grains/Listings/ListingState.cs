@@ -44,7 +44,7 @@ internal sealed record ListingState
 
     public ListingDecision Create(string id, ListingCreation creation, Actor actor, DateTimeOffset now)
     {
-        if (Exists) return ListingDecision.Refuse(this, Refusal.AlreadyExists, $"房源 {id} 已存在 (listing exists)");
+        if (Exists) return ListingDecision.Refuse(this, Refusal.AlreadyExists, $"项目 {id} 已存在 (listing exists)");
         var draft = creation.Draft;
         var errors = ListingRules.Validate(draft, DateOnly.FromDateTime(now.UtcDateTime));
         if (errors.Count > 0) return ListingDecision.Invalid(this, errors);
@@ -58,7 +58,7 @@ internal sealed record ListingState
         }
         if (actor.Role is UserRole.Platform && !actor.ActsFor(draft.PlatformId))
         {
-            return ListingDecision.Refuse(this, Refusal.Forbidden, "平台只能发布本平台的房源 (a platform lists on its own platform only)");
+            return ListingDecision.Refuse(this, Refusal.Forbidden, "平台只能发布本平台的项目 (a platform lists on its own platform only)");
         }
         return Accept(this with
         {
@@ -170,7 +170,7 @@ internal sealed record ListingState
     public ListingDecision Expire(DateTimeOffset now) =>
         CanExpire && now >= ListingExpiry.ExpiresAt(Content!.ExpiresOn!.Value)
             ? Accept(this with { Status = ListingStatus.Expired }, AuditEntry.Of("listing.expired", ListingExpiry.System, now))
-            : new(this, Exists ? Outcome<ListingView>.Ok(ToView()) : Outcome<ListingView>.Refused(Refusal.NotFound, "房源不存在 (listing not found)"));
+            : new(this, Exists ? Outcome<ListingView>.Ok(ToView()) : Outcome<ListingView>.Refused(Refusal.NotFound, "项目不存在 (listing not found)"));
 
     /// <summary>
     /// The listing's status follows its deals: Negotiating while one is under way, Published again when none is,
@@ -178,7 +178,7 @@ internal sealed record ListingState
     /// </summary>
     public ListingDecision FollowDeal(string dealId, Deals.DealStage stage, Actor actor, DateTimeOffset now)
     {
-        if (!Exists) return ListingDecision.Refuse(this, Refusal.NotFound, "房源不存在 (listing not found)");
+        if (!Exists) return ListingDecision.Refuse(this, Refusal.NotFound, "项目不存在 (listing not found)");
         IReadOnlyList<string> active = Deals.DealState.IsUnderway(stage) ? [.. ActiveDeals.Union([dealId])] : [.. ActiveDeals.Where(d => d != dealId)];
         var status = Status is not (ListingStatus.Published or ListingStatus.Negotiating) ? Status
             : stage is Deals.DealStage.Completed ? ListingStatus.Traded
@@ -199,7 +199,7 @@ internal sealed record ListingState
     /// <summary>The common refusals, in the order a caller should hear them.</summary>
     private ListingDecision? Refuse(int? expectedVersion, Actor actor, bool byOwner, ListingStatus[] allowed)
     {
-        if (!Exists) return ListingDecision.Refuse(this, Refusal.NotFound, "房源不存在 (listing not found)");
+        if (!Exists) return ListingDecision.Refuse(this, Refusal.NotFound, "项目不存在 (listing not found)");
         // A platform's system writes the listings of its platform, whoever owns them; never another platform's.
         var permitted = actor.IsAdministratorOf(Region) || (byOwner && (actor.PrincipalId == OwnerId || actor.ActsFor(Content!.PlatformId)));
         if (!permitted)

@@ -176,9 +176,9 @@ internal sealed record RightsState
     }
 
     private static Outcome<RightsView>? Hidden(ListingView? listing, Actor actor) =>
-        listing is null || !ListingVisibility.CanSee(listing, actor) ? Outcome<RightsView>.Refused(Refusal.NotFound, "房源不存在 (listing not found)") : null;
+        listing is null || !ListingVisibility.CanSee(listing, actor) ? Outcome<RightsView>.Refused(Refusal.NotFound, "项目不存在 (listing not found)") : null;
 
-    private static Outcome<T> NoClaim<T>() => Outcome<T>.Refused(Refusal.NotFound, "该房源尚未申请确权 (no rights claim for this listing)");
+    private static Outcome<T> NoClaim<T>() => Outcome<T>.Refused(Refusal.NotFound, "该项目尚未申请确权 (no rights claim for this listing)");
 
     private Outcome<RightsView>? Stale(int? expectedVersion) => expectedVersion is { } expected && expected != Version
         ? Outcome<RightsView>.Refused(Refusal.VersionMismatch, $"确权记录已变为第 {Version} 版，请刷新后重试 (now at version {Version})")

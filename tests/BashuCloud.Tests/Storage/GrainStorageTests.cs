@@ -47,10 +47,10 @@ public sealed class GrainStorageTests : SiloStorageTests
     {
         var key = "sichuan-01JD5Z8Q8X4M6W2T3R9K7B1C0A";
         await Store.WriteStateAsync("user", GrainId.Create("user", key), new GrainState<Probe> { State = new Probe("用户") });
-        await Store.WriteStateAsync("listing", GrainId.Create("listing", key), new GrainState<Probe> { State = new Probe("房源") });
+        await Store.WriteStateAsync("listing", GrainId.Create("listing", key), new GrainState<Probe> { State = new Probe("项目") });
 
         Assert.Equal("用户", (await ReadAsync("user", GrainId.Create("user", key))).State!.Text);
-        Assert.Equal("房源", (await ReadAsync("listing", GrainId.Create("listing", key))).State!.Text);
+        Assert.Equal("项目", (await ReadAsync("listing", GrainId.Create("listing", key))).State!.Text);
         Assert.Equal(2L, await Db.ScalarAsync<long>("SELECT count(*) FROM grain_state WHERE grain_key = $1", key));
     }
 

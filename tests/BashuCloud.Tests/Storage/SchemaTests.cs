@@ -202,13 +202,13 @@ public sealed class SchemaTests : IAsyncLifetime
         var storage = await OrleansProviders.GrainStorageAsync(_db.ConnectionString);
         var key = "sichuan-01JD5Z8Q8X4M6W2T3R9K7B1C0A";
         await storage.WriteStateAsync("user", GrainId.Create("user", key), new GrainState<Probe> { State = new Probe("用户") });
-        await storage.WriteStateAsync("listing", GrainId.Create("listing", key), new GrainState<Probe> { State = new Probe("房源") });
+        await storage.WriteStateAsync("listing", GrainId.Create("listing", key), new GrainState<Probe> { State = new Probe("项目") });
 
         var user = new GrainState<Probe>();
         var listing = new GrainState<Probe>();
         await storage.ReadStateAsync("user", GrainId.Create("user", key), user);
         await storage.ReadStateAsync("listing", GrainId.Create("listing", key), listing);
-        Assert.Equal(("用户", "房源"), (user.State!.Text, listing.State!.Text));
+        Assert.Equal(("用户", "项目"), (user.State!.Text, listing.State!.Text));
         Assert.Equal(2L, await _db.ScalarAsync<long>("SELECT count(*) FROM grain_state WHERE grain_key = $1", key));
     }
 

@@ -13,20 +13,20 @@ public static class ImportCommand
 
     public static string Usage => $$"""
         ./bashu import <文件 file> [--platform <id>] [--format json|csv] [--api <url>] [--key <key>]
-          经 API 的批量同步接口导入房源，与合作平台同步同一套校验与写入；同一文件再导入不会新建或改动任何房源
+          经 API 的批量同步接口导入项目，与合作平台同步同一套校验与写入；同一文件再导入不会新建或改动任何项目
           (imports listings through the API's sync batch endpoint, the partners' own validation and write path; importing the same file again changes nothing)
-          --platform  房源所属平台，外部编号属于它；省略时取每行的 platformId (the listings' platform, whose external ids they are; default: each row's platformId)
+          --platform  项目所属平台，外部编号属于它；省略时取每行的 platformId (the listings' platform, whose external ids they are; default: each row's platformId)
           --format    json 或 csv，默认按扩展名 (json or csv; default: by the file's extension)
           --api       API 地址，或 BASHU_API_URL，默认 {{DefaultApiUrl}} (the API's base URL)
           --key       带 listings:write 的密钥（该平台的或管理员的），或 BASHU_API_KEY、BASHU_ADMIN_KEY (a key with listings:write: the platform's or an administrator's)
-          JSON：房源数组，每项同 POST /api/v1/listings 的请求体，可另加 externalId；也可为同步批次的 items（{op, externalId, listing}）或整个批次（{partnerId, items}）
+          JSON：项目数组，每项同 POST /api/v1/listings 的请求体，可另加 externalId；也可为同步批次的 items（{op, externalId, listing}）或整个批次（{partnerId, items}）
             (an array of listings as POST /api/v1/listings takes them, each with an optional externalId; or sync batch items; or a whole sync batch)
-          CSV：UTF-8（有无 BOM 均可），首行表头，每列一个房源字段，列名同 JSON；keywords、dealTypes、owners 以 ; 或 ； 分隔，owners 每项为 名称:份额
+          CSV：UTF-8（有无 BOM 均可），首行表头，每列一个项目字段，列名同 JSON；keywords、dealTypes、owners 以 ; 或 ； 分隔，owners 每项为 名称:份额
             (UTF-8, with or without BOM; a header of listing fields named as in JSON; lists separated by ; or ；, an owner as name:share)
             列 (columns): {{ListingCsv.Columns}}
-          无 externalId 的行以其内容的摘要为外部编号：原样再导入不变，内容改过则成为新房源
+          无 externalId 的行以其内容的摘要为外部编号：原样再导入不变，内容改过则成为新项目
             (a row without externalId is keyed by its content: the same row again changes nothing, an edited row becomes a new listing)
-          新建的房源是草稿 (new listings are drafts)。进度写到 stderr，汇总写到 stdout (progress on stderr, the summary on stdout)
+          新建的项目是草稿 (new listings are drafts)。进度写到 stderr，汇总写到 stdout (progress on stderr, the summary on stdout)
           {{Commands.ExitCodes}}
         """;
 

@@ -54,7 +54,7 @@ public static class ListingFile
             }
             if (root.ValueKind is not JsonValueKind.Array)
             {
-                throw new ListingFileException($"{file} 应为房源数组，或带 items 的同步批次 (expected an array of listings, or a sync batch with items)");
+                throw new ListingFileException($"{file} 应为项目数组，或带 items 的同步批次 (expected an array of listings, or a sync batch with items)");
             }
             var lines = ElementLines(text.Span, inItems: document.RootElement.ValueKind is JsonValueKind.Object);
             var rows = root.EnumerateArray().Select((element, i) => Row(element, $"第 {i + 1} 项，第 {lines[i]} 行 (item {i + 1}, line {lines[i]})")).ToList();

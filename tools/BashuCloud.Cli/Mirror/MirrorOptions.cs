@@ -11,13 +11,13 @@ public sealed record MirrorOptions(
     public const string Usage = """
           mirror --from <url> --to <url> --as <platform> [--from-key <key>] [--to-key <key>]
                  [--exclude-platform <id>[,<id>…]]… [--state <file>] [--limit <1–1000>] [--once]
-                                镜像另一个巴蜀科技云节点的已发布房源 (mirror another deployment's published listings)
+                                镜像另一个巴蜀科技云节点的已发布项目 (mirror another deployment's published listings)
             --from              源节点 API 地址 (the source deployment's API base URL)
             --from-key          源节点签发、带 changes:read 的密钥，或环境变量 BASHU_MIRROR_FROM_KEY (a source key with changes:read)
             --to                本地 API 地址 (the local API base URL)
             --to-key            本地联合管理员或相关地区管理员的密钥，或 BASHU_MIRROR_TO_KEY (a local administrator's key)
             --as                本地代表源节点的平台编号 (the local platform id that stands for the source)
-            --exclude-platform  跳过源节点上该平台的房源：那是本节点被镜像过去的房源 (skip these source platforms: our own listings mirrored there)
+            --exclude-platform  跳过源节点上该平台的项目：那是本节点被镜像过去的项目 (skip these source platforms: our own listings mirrored there)
             --state             游标文件 (cursor file; default $BASHU_STATE_DIR or .bashu, mirror-<as>.json)
             --limit             每页条数，默认 100 (feed entries per page, default 100)
             --once              追上变更流即退出；否则持续长轮询直到 Ctrl-C/SIGTERM (stop when caught up; otherwise follow until stopped)

@@ -115,14 +115,14 @@ public sealed class NodeMirror(MirrorOptions options, NodeClient source, NodeCli
             if (response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed)
             {
                 listing = await ReadLocalAsync($"api/v1/listings/{listing.Id}", cancellationToken)
-                    ?? throw new EntryRefusedException($"{step}: 本地房源不见了 (the local listing is gone)");
+                    ?? throw new EntryRefusedException($"{step}: 本地项目不见了 (the local listing is gone)");
                 continue;
             }
             listing = await NodeClient.ReadAsync<ListingHead>(response, step, cancellationToken);
             steps++;
         }
         return listing.Status is ListingStatus.Draft or ListingStatus.InReview
-            ? throw new EntryRefusedException($"本地房源 {listing.Id} 停在 {listing.Status} (the local listing stays {listing.Status})")
+            ? throw new EntryRefusedException($"本地项目 {listing.Id} 停在 {listing.Status} (the local listing stays {listing.Status})")
             : steps;
     }
 
@@ -150,7 +150,7 @@ public sealed class NodeMirror(MirrorOptions options, NodeClient source, NodeCli
     private async Task<ListingHead?> ReadLocalAsync(string path, CancellationToken cancellationToken)
     {
         using var response = await local.SendAsync(() => NodeClient.Request(HttpMethod.Get, path), cancellationToken);
-        return response.StatusCode is HttpStatusCode.NotFound ? null : await NodeClient.ReadAsync<ListingHead>(response, "读取本地房源 (reading the local listing)", cancellationToken);
+        return response.StatusCode is HttpStatusCode.NotFound ? null : await NodeClient.ReadAsync<ListingHead>(response, "读取本地项目 (reading the local listing)", cancellationToken);
     }
 
     private string ExternalPath(string sourceId) => $"api/v1/partners/{Uri.EscapeDataString(options.As)}/listings/{Uri.EscapeDataString(sourceId)}";

@@ -44,7 +44,7 @@ public static class StatsCommand
             return 0;
         }
         await File.WriteAllBytesAsync(output, bytes);
-        Console.Error.WriteLine($"联合统计已写入 (joint statistics written to) {output}: 房源 {statistics.Listings.Total}、用户 {statistics.Users.Total}、交易 {statistics.Deals.Total} (listings, users, deals)");
+        Console.Error.WriteLine($"联合统计已写入 (joint statistics written to) {output}: 项目 {statistics.Listings.Total}、用户 {statistics.Users.Total}、交易 {statistics.Deals.Total} (listings, users, deals)");
         return 0;
     }
 }
