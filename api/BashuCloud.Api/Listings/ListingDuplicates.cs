@@ -57,11 +57,11 @@ public sealed partial class ListingDuplicates(NpgsqlDataSource database, ILogger
         await using var command = database.CreateCommand($"""
             (SELECT id, title FROM rm_listing
               WHERE owner_id = $1 AND id <> $2 AND status <> 'Withdrawn'
-                AND (region = ${groups.Count + 4} OR status IN ('Published', 'Negotiating', 'Traded', 'Expired'))
+                AND (region = ${groups.Count + 4} OR {ListingQueries.PublicStatus})
               ORDER BY id DESC LIMIT {Candidates})
             UNION
             (SELECT id, title FROM rm_listing
-              WHERE status IN ('Published', 'Negotiating', 'Traded', 'Expired') AND id <> $2
+              WHERE {ListingQueries.PublicStatus} AND id <> $2
                 AND ({holdsAGroup}) AND search_keyword_set(keywords) && search_keyword_set($3)
               LIMIT {Candidates})
             """);

@@ -22,24 +22,29 @@ public sealed class ListingQueries(NpgsqlDataSource database)
         industry_code, trl, price_model, price_amount_cny, city, keywords, expires_on, created_at, updated_at, published_at
         """;
 
+    /// <summary>
+    /// SQL: the row's status is public (<see cref="ListingVisibility.PublicStatuses"/>), written as literals, not a
+    /// parameter, so that the planner can use the partial indexes over public listings.
+    /// </summary>
+    public static readonly string PublicStatus = $"status IN ({string.Join(", ", ListingVisibility.PublicStatuses.Select(s => $"'{s}'"))})";
+
     public async Task<Page<ListingSummary>> PageAsync(ListingFilter filter, int limit, string? afterId, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand($"""
             SELECT {SummaryColumns}
               FROM rm_listing
              WHERE status = ANY($1)
-               AND (status = ANY($2) OR $3 OR region = $4 OR platform_id = $5 OR owner_id = $6)
-               AND ($7::text IS NULL OR region = $7)
-               AND ($8::text IS NULL OR kind = $8)
-               AND ($9::text IS NULL OR platform_id = $9)
-               AND ($10::text IS NULL OR owner_id = $10)
-               AND ($11::text IS NULL OR id < $11)
+               AND ({PublicStatus} OR $2 OR region = $3 OR platform_id = $4 OR owner_id = $5)
+               AND ($6::text IS NULL OR region = $6)
+               AND ($7::text IS NULL OR kind = $7)
+               AND ($8::text IS NULL OR platform_id = $8)
+               AND ($9::text IS NULL OR owner_id = $9)
+               AND ($10::text IS NULL OR id < $10)
              ORDER BY id DESC
-             LIMIT $12
+             LIMIT $11
             """);
         var scope = filter.Scope;
         command.Parameters.Add(Texts(filter.Statuses.Select(s => s.ToString())));
-        command.Parameters.Add(Texts(ListingVisibility.PublicStatuses.Select(s => s.ToString())));
         command.Parameters.Add(new() { Value = scope.All });
         command.Parameters.Add(Text(scope.Region?.Code()));
         command.Parameters.Add(Text(scope.PlatformId));

@@ -33,7 +33,7 @@ public sealed class ListingSearch(NpgsqlDataSource database, int window = Listin
 
     private const int WiderWindow = 10;
 
-    private const string Public = "status IN ('Published', 'Negotiating', 'Traded', 'Expired')";
+    private static readonly string Public = ListingQueries.PublicStatus;
     private const string Newest = "split_part(id, '-', 2) DESC, id DESC";
     private const string After = "($2::text IS NULL OR (split_part(id, '-', 2), id) < (split_part($2, '-', 2), $2))";
     private const string Filters = """

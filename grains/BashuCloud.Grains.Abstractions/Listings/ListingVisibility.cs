@@ -5,11 +5,11 @@ namespace BashuCloud.Listings;
 public static class ListingVisibility
 {
     /// <summary>Statuses that everyone, signed in or not, may see.</summary>
-    public static readonly IReadOnlyList<ListingStatus> PublicStatuses =
-        [ListingStatus.Published, ListingStatus.Negotiating, ListingStatus.Traded, ListingStatus.Expired];
-
     public static bool IsPublic(ListingStatus status) =>
         status is ListingStatus.Published or ListingStatus.Negotiating or ListingStatus.Traded or ListingStatus.Expired;
+
+    /// <summary>The statuses <see cref="IsPublic"/> admits, for queries that list them.</summary>
+    public static readonly IReadOnlyList<ListingStatus> PublicStatuses = [.. Enum.GetValues<ListingStatus>().Where(IsPublic)];
 
     /// <summary>
     /// A draft, a listing in review or a withdrawn one is seen only by its owner, its platform's system and its
